@@ -1,0 +1,164 @@
+"""The pipeline: ontology, curated triples and Wikidata imports into a new store, published atomically.
+
+Nothing is written to the store being served. A build fills a fresh directory and is published
+only when complete, so a failed or interrupted build leaves the previous graph serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cdkg import __version__
+from cdkg.config import ShippedSources
+from cdkg.graph.datadir import DataDir
+from cdkg.ingest.curated import shipped_turtle_sources
+from cdkg.ingest.import_summary import ImportSummary
+from cdkg.ingest.wikidata_import import PreparedImport
+from cdkg.namespaces import WIKIDATA_GRAPH
+
+
+class BuildError(RuntimeError):
+    """A build could not finish; the previously published graph is still the one served."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    build_id: str
+    triples: int
+    graphs: dict[str, int]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    summary: ImportSummary
+    build: BuildResult | None
+
+
+def build_graph(data_dir: DataDir, shipped: ShippedSources | None = None) -> BuildResult:
+    """Rebuild from the shipped files and every registered Wikidata import, then publish."""
+    with data_dir.build_lock():
+        return _build_locked(data_dir, shipped or ShippedSources.default(), None)
+
+
+def import_and_build(
+    data_dir: DataDir, prepared: PreparedImport, shipped: ShippedSources | None = None
+) -> ImportResult:
+    """Register a prepared import as a source and publish a build that includes it.
+
+    Importing the same file with the same options again changes nothing and builds nothing.
+    """
+    with data_dir.build_lock():
+        record = _read_record(data_dir, prepared.name)
+        if (
+            record
+            and record.get("sha256") == prepared.sha256
+            and record.get("options") == prepared.options.as_dict()
+            and data_dir.current() is not None
+            and (data_dir.wikidata_sources_dir / f"{prepared.name}.nq").exists()
+        ):
+            prepared.summary.unchanged = True
+            return ImportResult(prepared.summary, None)
+        build = _build_locked(data_dir, shipped or ShippedSources.default(), prepared)
+        return ImportResult(prepared.summary, build)
+
+
+def _read_record(data_dir: DataDir, name: str) -> dict | None:
+    try:
+        return json.loads((data_dir.wikidata_sources_dir / f"{name}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _build_locked(
+    data_dir: DataDir, shipped: ShippedSources, prepared: PreparedImport | None
+) -> BuildResult:
+    started = time.perf_counter()
+    sources_dir = data_dir.wikidata_sources_dir
+    for stale in sources_dir.glob("*.partial"):
+        stale.unlink(missing_ok=True)
+    data_dir.collect_garbage(keep=set())
+    build_id, build_dir = data_dir.new_build_dir()
+    staged: Path | None = None
+    try:
+        store = ox.Store(str(build_dir / "store"))
+        loaded: list[dict] = []
+        for source in shipped_turtle_sources(shipped):
+            try:
+                store.bulk_load(
+                    path=str(source.path),
+                    format=ox.RdfFormat.TURTLE,
+                    to_graph=ox.NamedNode(source.graph_iri),
+                )
+            except SyntaxError as exc:
+                raise BuildError(
+                    f"{source.path}: line {exc.lineno}: {exc.msg}; "
+                    f"fix the {source.kind} file and build again."
+                ) from exc
+            loaded.append(
+                {"kind": source.kind, "file": source.path.name, "graph": source.graph_iri}
+            )
+        for nq in sorted(sources_dir.glob("*.nq")):
+            if prepared and nq.stem == prepared.name:
+                continue
+            try:
+                store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+            except SyntaxError as exc:
+                raise BuildError(
+                    f"{nq}: line {exc.lineno}: {exc.msg}; this stored import is damaged: "
+                    f"import its file again, or delete {nq.name} to build without it."
+                ) from exc
+            loaded.append({"kind": "wikidata", "file": nq.name, "graph": WIKIDATA_GRAPH + nq.stem})
+        if prepared:
+            staged = sources_dir / f"{prepared.name}.nq.partial"
+            ox.serialize(prepared.quads, str(staged), ox.RdfFormat.N_QUADS)
+            store.bulk_load(path=str(staged), format=ox.RdfFormat.N_QUADS)
+            loaded.append(
+                {"kind": "wikidata", "file": f"{prepared.name}.nq", "graph": prepared.graph_iri}
+            )
+        graphs = _count_graphs(store)
+        store.flush()
+        del store
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        if staged:
+            staged.unlink(missing_ok=True)
+        raise
+    if prepared and staged:
+        os.replace(staged, sources_dir / f"{prepared.name}.nq")
+        record = {
+            "name": prepared.name,
+            "graph": prepared.graph_iri,
+            "source_file": str(prepared.source_path),
+            "sha256": prepared.sha256,
+            "options": prepared.options.as_dict(),
+            "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "summary": prepared.summary.as_dict(),
+        }
+        (sources_dir / f"{prepared.name}.json").write_text(
+            json.dumps(record, indent=2, ensure_ascii=False), "utf-8"
+        )
+    triples = sum(graphs.values())
+    info = {
+        "build": build_id,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cdkg_version": __version__,
+        "sources": loaded,
+        "graphs": graphs,
+        "triples": triples,
+    }
+    data_dir.publish(build_id, info)
+    return BuildResult(build_id, triples, graphs, time.perf_counter() - started)
+
+
+def _count_graphs(store: ox.Store) -> dict[str, int]:
+    counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row["g"].value: int(row["n"].value) for row in counts}

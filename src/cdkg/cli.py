@@ -1,0 +1,211 @@
+"""The `cdkg` command: build the graph, import Wikidata results, query it, serve it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cdkg import __version__
+from cdkg.config import DATA_DIR_ENV, resolve_data_dir
+from cdkg.graph.datadir import DataDir, DataDirError
+from cdkg.graph.served import ServedGraph
+
+DATA_DIR_HELP = (
+    f"Where builds and imports live. Default: ${DATA_DIR_ENV} if set, "
+    "else $XDG_DATA_HOME/cdkg (~/.local/share/cdkg)."
+)
+
+
+def _data_dir(ctx: click.Context) -> DataDir:
+    return DataDir(ctx.obj["data_dir"])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help=DATA_DIR_HELP)
+@click.version_option(__version__, prog_name="cdkg")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """City Diplomacy Knowledge Graph: build it, import Wikidata results, query and serve it.
+
+    The graph is built from the ontology and curated triples the project ships, plus every
+    Wikidata result file you import. Each build is published atomically: a failed or
+    interrupted build leaves the previous graph serving.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["data_dir"] = resolve_data_dir(data_dir)
+
+
+@main.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Rebuild the graph from the shipped files and all imports, and publish it."""
+    from cdkg.build import BuildError, build_graph
+
+    try:
+        result = build_graph(_data_dir(ctx))
+    except (BuildError, DataDirError) as exc:
+        _fail(str(exc))
+    _print_build(result)
+
+
+def _print_build(result) -> None:
+    click.echo(
+        f"published build {result.build_id}: {result.triples:,} triples in {result.seconds:.1f} s"
+    )
+    for graph, count in sorted(result.graphs.items()):
+        click.echo(f"  {count:>9,}  {graph}")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--name", help="Name of this source (default: the file name); re-importing a name replaces it."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "tsv", "json", "xml"]),
+    help="Results format (default: from the extension).",
+)
+@click.option(
+    "--subject-column",
+    help="Column of the item that holds the P190 claim (default: city, item, ...).",
+)
+@click.option(
+    "--partner-column", help="Column of the twinned item (default: sister, twin, partner, ...)."
+)
+@click.option(
+    "--subject-class",
+    type=click.Choice(["actor", "local-government", "city", "region"]),
+    default="actor",
+    show_default=True,
+    help="Class of the subject items, if the query restricted them (e.g. to Q515 city).",
+)
+@click.option(
+    "--partner-class",
+    type=click.Choice(["actor", "local-government", "city", "region"]),
+    default="actor",
+    show_default=True,
+    help="Class of the partner items, if the query restricted them.",
+)
+@click.option(
+    "--label-language",
+    help="Language tag for labels that carry none (CSV has no tags): e.g. it for a WDQS export made in Italian.",
+)
+@click.pass_context
+def import_(
+    ctx: click.Context, file: Path, name: str | None, fmt: str | None, **columns: str | None
+) -> None:
+    """Import a Wikidata Query Service result file of P190 twinnings into the graph.
+
+    FILE is SPARQL results in CSV, TSV, JSON or XML, as WDQS downloads them, with a column
+    for the item holding the claim and one for the twinned item; labels, populations,
+    coordinates, statement IRIs and dated start/end (with their precision) are read when
+    present. Prints what was read, merged and rejected.
+    """
+    from cdkg.build import BuildError, import_and_build
+    from cdkg.ingest.results_file import ResultsFileError
+    from cdkg.ingest.twinning_columns import ColumnError
+    from cdkg.ingest.wikidata_import import ImportOptions, prepare_twinning_import
+
+    options = ImportOptions(format=fmt, **columns)
+    try:
+        prepared = prepare_twinning_import(file, options, name=name)
+        result = import_and_build(_data_dir(ctx), prepared)
+    except (ResultsFileError, ColumnError, ValueError, BuildError, DataDirError) as exc:
+        _fail(str(exc))
+    click.echo(f"imported {file} as {prepared.graph_iri}")
+    for line in result.summary.lines():
+        click.echo(line)
+    if result.build:
+        _print_build(result.build)
+
+
+@main.command()
+@click.argument("sparql")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.pass_context
+def query(ctx: click.Context, sparql: str, fmt: str) -> None:
+    """Run a SPARQL query on the published graph and print the result.
+
+    The project's prefixes (cdo:, status:, wd:, rdfs:, ...) are predefined; the default
+    graph is the union of all named graphs. Use '-' to read the query from standard input.
+    """
+    from cdkg.namespaces import PREFIXES
+    from cdkg.query_table import render_result
+
+    if sparql == "-":
+        sparql = sys.stdin.read()
+    graph = ServedGraph(_data_dir(ctx))
+    try:
+        result = graph.query(sparql, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        _fail(f"SPARQL syntax error: {exc}")
+    except DataDirError as exc:
+        _fail(str(exc))
+    try:
+        click.echo(render_result(result, fmt), nl=False)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers", default=2, show_default=True, type=int, help="Worker processes (gunicorn)."
+)
+@click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> None:
+    """Serve the graph: SPARQL endpoint at /sparql, overview at /.
+
+    Builds the default graph first if nothing has been built yet. A build or import
+    published while serving is picked up without a restart.
+    """
+    from cdkg.build import BuildError, build_graph
+    from cdkg.web.server import serve as run_server
+
+    data_dir = _data_dir(ctx)
+    try:
+        if data_dir.current() is None:
+            click.echo(f"no graph in {data_dir.root} yet: building the default graph")
+            _print_build(build_graph(data_dir))
+    except (BuildError, DataDirError) as exc:
+        _fail(str(exc))
+    click.echo(f"serving {data_dir.root} at http://{host}:{port}/sparql")
+    run_server(data_dir.root, host=host, port=port, workers=workers, development=dev)
+
+
+@main.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show the data directory, the published build and the imported sources."""
+    data_dir = _data_dir(ctx)
+    click.echo(f"data directory: {data_dir.root}")
+    try:
+        current = data_dir.current()
+    except DataDirError as exc:
+        _fail(str(exc))
+    if current is None:
+        click.echo("no graph built yet: run `cdkg build`")
+        return
+    click.echo(
+        f"published build {current.build_id} ({current.info.get('built_at')}): {current.info.get('triples', 0):,} triples"
+    )
+    for source in current.info.get("sources", []):
+        click.echo(f"  {source['kind']:<9} {source['file']:<30} -> {source['graph']}")

@@ -1,0 +1,70 @@
+"""Read access to the published graph, following new publications without a restart."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from cdkg.graph.datadir import DataDir, DataDirError, PublishedBuild
+
+
+class NoGraphError(DataDirError):
+    """Nothing has been built in the data directory yet."""
+
+
+@dataclass(frozen=True)
+class OpenBuild:
+    """A published build opened read-only."""
+
+    build: PublishedBuild
+    store: ox.Store
+
+
+class ServedGraph:
+    """The graph a server or a query command reads: the current build, reopened when it changes.
+
+    Builds are immutable once published, so read-only stores are shared safely between threads
+    and processes; a new publication is picked up at the next call of `open()`.
+    """
+
+    def __init__(self, data_dir: DataDir) -> None:
+        self.data_dir = data_dir
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._open: OpenBuild | None = None
+
+    def open(self) -> OpenBuild:
+        """The current build; raises NoGraphError with what to do if there is none."""
+        stamp = self.data_dir.pointer_stamp()
+        opened = self._open
+        if opened is not None and stamp == self._stamp:
+            return opened
+        with self._lock:
+            if self._open is not None and stamp == self._stamp:
+                return self._open
+            build = self.data_dir.current()
+            if build is None:
+                raise NoGraphError(
+                    f"no graph has been built in {self.data_dir.root}; run `cdkg build` first."
+                )
+            try:
+                store = ox.Store.read_only(str(build.store_path))
+            except OSError as exc:
+                raise DataDirError(
+                    f"cannot open the published store {build.store_path}: {exc}; "
+                    "run `cdkg build` to publish a new graph."
+                ) from exc
+            self._open = OpenBuild(build, store)
+            self._stamp = stamp
+            return self._open
+
+    def query(
+        self, sparql: str, **options: object
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run a SPARQL query; by default the default graph is the union of all named graphs."""
+        store = self.open().store
+        if "default_graph" not in options:
+            options.setdefault("use_default_graph_as_union", True)
+        return store.query(sparql, **options)

@@ -1,0 +1,71 @@
+"""Result formats of the SPARQL endpoint, and choosing one from `Accept` or a `format` parameter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    media_type: str
+    names: tuple[str, ...]
+    results: ox.QueryResultsFormat | None = None
+    rdf: ox.RdfFormat | None = None
+
+
+SOLUTION_FORMATS = (
+    ResultFormat(
+        "application/sparql-results+json", ("json", "srj"), results=ox.QueryResultsFormat.JSON
+    ),
+    ResultFormat(
+        "application/sparql-results+xml", ("xml", "srx"), results=ox.QueryResultsFormat.XML
+    ),
+    ResultFormat("text/csv", ("csv",), results=ox.QueryResultsFormat.CSV),
+    ResultFormat("text/tab-separated-values", ("tsv",), results=ox.QueryResultsFormat.TSV),
+)
+GRAPH_FORMATS = (
+    ResultFormat("text/turtle", ("turtle", "ttl"), rdf=ox.RdfFormat.TURTLE),
+    ResultFormat("application/n-triples", ("ntriples", "nt"), rdf=ox.RdfFormat.N_TRIPLES),
+    ResultFormat("application/rdf+xml", ("rdfxml", "rdf", "xml"), rdf=ox.RdfFormat.RDF_XML),
+    ResultFormat("application/ld+json", ("jsonld", "json"), rdf=ox.RdfFormat.JSON_LD),
+)
+# Media types clients send that mean one of the above.
+ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/plain": "application/n-triples",
+}
+
+
+class NotAcceptable(ValueError):
+    """None of the formats the client accepts can carry this kind of result."""
+
+
+def choose_format(
+    offered: tuple[ResultFormat, ...], accept: MIMEAccept, format_param: str | None
+) -> ResultFormat:
+    """The `format` parameter if given, else the best match for `Accept`, else the first offered."""
+    if format_param:
+        wanted = format_param.strip().lower()
+        for fmt in offered:
+            if wanted in fmt.names or wanted == fmt.media_type:
+                return fmt
+        names = ", ".join(fmt.names[0] for fmt in offered)
+        raise NotAcceptable(
+            f"format={format_param!r} is not available for this result; use one of {names}."
+        )
+    if not accept:
+        return offered[0]
+    by_type = {fmt.media_type: fmt for fmt in offered}
+    candidates = [fmt.media_type for fmt in offered]
+    candidates += [alias for alias, target in ALIASES.items() if target in by_type]
+    best = accept.best_match(candidates)
+    if best is None:
+        available = ", ".join(fmt.media_type for fmt in offered)
+        raise NotAcceptable(
+            f"none of the accepted media types fits this result; available: {available}."
+        )
+    return by_type.get(best) or by_type[ALIASES[best]]
