@@ -78,9 +78,7 @@ def _read_record(data_dir: DataDir, name: str) -> dict | None:
         return None
 
 
-def _build_locked(
-    data_dir: DataDir, shipped: ShippedSources, prepared: PreparedImport | None
-) -> BuildResult:
+def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: PreparedImport | None) -> BuildResult:
     started = time.perf_counter()
     sources_dir = data_dir.wikidata_sources_dir
     for stale in sources_dir.glob("*.partial"):
@@ -103,9 +101,7 @@ def _build_locked(
                     f"{source.path}: line {exc.lineno}: {exc.msg}; "
                     f"fix the {source.kind} file and build again."
                 ) from exc
-            loaded.append(
-                {"kind": source.kind, "file": source.path.name, "graph": source.graph_iri}
-            )
+            loaded.append({"kind": source.kind, "file": source.path.name, "graph": source.graph_iri})
         for nq in sorted(sources_dir.glob("*.nq")):
             if prepared and nq.stem == prepared.name:
                 continue
@@ -121,9 +117,7 @@ def _build_locked(
             staged = sources_dir / f"{prepared.name}.nq.partial"
             ox.serialize(prepared.quads, str(staged), ox.RdfFormat.N_QUADS)
             store.bulk_load(path=str(staged), format=ox.RdfFormat.N_QUADS)
-            loaded.append(
-                {"kind": "wikidata", "file": f"{prepared.name}.nq", "graph": prepared.graph_iri}
-            )
+            loaded.append({"kind": "wikidata", "file": f"{prepared.name}.nq", "graph": prepared.graph_iri})
         graphs = _count_graphs(store)
         store.flush()
         del store

@@ -56,18 +56,14 @@ def build(ctx: click.Context) -> None:
 
 
 def _print_build(result) -> None:
-    click.echo(
-        f"published build {result.build_id}: {result.triples:,} triples in {result.seconds:.1f} s"
-    )
+    click.echo(f"published build {result.build_id}: {result.triples:,} triples in {result.seconds:.1f} s")
     for graph, count in sorted(result.graphs.items()):
         click.echo(f"  {count:>9,}  {graph}")
 
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--name", help="Name of this source (default: the file name); re-importing a name replaces it."
-)
+@click.option("--name", help="Name of this source (default: the file name); re-importing a name replaces it.")
 @click.option(
     "--format",
     "fmt",
@@ -78,9 +74,7 @@ def _print_build(result) -> None:
     "--subject-column",
     help="Column of the item that holds the P190 claim (default: city, item, ...).",
 )
-@click.option(
-    "--partner-column", help="Column of the twinned item (default: sister, twin, partner, ...)."
-)
+@click.option("--partner-column", help="Column of the twinned item (default: sister, twin, partner, ...).")
 @click.option(
     "--subject-class",
     type=click.Choice(["actor", "local-government", "city", "region"]),
@@ -97,12 +91,11 @@ def _print_build(result) -> None:
 )
 @click.option(
     "--label-language",
-    help="Language tag for labels that carry none (CSV has no tags): e.g. it for a WDQS export made in Italian.",
+    help="Language tag for labels that carry none (CSV has no tags): "
+    "e.g. it for a WDQS export made in Italian.",
 )
 @click.pass_context
-def import_(
-    ctx: click.Context, file: Path, name: str | None, fmt: str | None, **columns: str | None
-) -> None:
+def import_(ctx: click.Context, file: Path, name: str | None, fmt: str | None, **columns: str | None) -> None:
     """Import a Wikidata Query Service result file of P190 twinnings into the graph.
 
     FILE is SPARQL results in CSV, TSV, JSON or XML, as WDQS downloads them, with a column
@@ -166,9 +159,7 @@ def query(ctx: click.Context, sparql: str, fmt: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--workers", default=2, show_default=True, type=int, help="Worker processes (gunicorn)."
-)
+@click.option("--workers", default=2, show_default=True, type=int, help="Worker processes (gunicorn).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> None:
@@ -204,8 +195,9 @@ def status(ctx: click.Context) -> None:
     if current is None:
         click.echo("no graph built yet: run `cdkg build`")
         return
+    info = current.info
     click.echo(
-        f"published build {current.build_id} ({current.info.get('built_at')}): {current.info.get('triples', 0):,} triples"
+        f"published build {current.build_id} ({info.get('built_at')}): {info.get('triples', 0):,} triples"
     )
     for source in current.info.get("sources", []):
         click.echo(f"  {source['kind']:<9} {source['file']:<30} -> {source['graph']}")

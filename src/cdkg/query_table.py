@@ -14,9 +14,7 @@ _GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIP
 MAX_CELL = 60
 
 
-def render_result(
-    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str = "table"
-) -> str:
+def render_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str = "table") -> str:
     if isinstance(result, ox.QueryBoolean):
         if fmt in _RESULT_FORMATS:
             return result.serialize(format=_RESULT_FORMATS[fmt]).decode()

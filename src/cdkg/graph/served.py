@@ -60,9 +60,7 @@ class ServedGraph:
             self._stamp = stamp
             return self._open
 
-    def query(
-        self, sparql: str, **options: object
-    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    def query(self, sparql: str, **options: object) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run a SPARQL query; by default the default graph is the union of all named graphs."""
         store = self.open().store
         if "default_graph" not in options:

@@ -91,9 +91,7 @@ def extract_twinning(
         if subject is None or partner is None:
             continue
         if subject == partner:
-            out.rejected_rows.add(
-                "self-loop (an item twinned with itself)", f"row {number}: {subject}"
-            )
+            out.rejected_rows.add("self-loop (an item twinned with itself)", f"row {number}: {subject}")
             continue
         _read_party(row, columns.subject, subject, number, out, label_language)
         _read_party(row, columns.partner, partner, number, out, label_language)

@@ -54,9 +54,7 @@ def time_at_precision(value: str, precision: int) -> ox.Literal:
         return ox.Literal(f"{year_text}-{month}", datatype=ox.NamedNode(XSD + "gYearMonth"))
     if precision == PRECISION_DAY:
         return ox.Literal(f"{year_text}-{month}-{day}", datatype=ox.NamedNode(XSD + "date"))
-    raise ValueError(
-        f"time precision {precision} is not supported (only 9 = year, 10 = month, 11 = day)"
-    )
+    raise ValueError(f"time precision {precision} is not supported (only 9 = year, 10 = month, 11 = day)")
 
 
 def whole_number(value: str) -> int | None:

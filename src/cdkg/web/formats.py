@@ -17,12 +17,8 @@ class ResultFormat:
 
 
 SOLUTION_FORMATS = (
-    ResultFormat(
-        "application/sparql-results+json", ("json", "srj"), results=ox.QueryResultsFormat.JSON
-    ),
-    ResultFormat(
-        "application/sparql-results+xml", ("xml", "srx"), results=ox.QueryResultsFormat.XML
-    ),
+    ResultFormat("application/sparql-results+json", ("json", "srj"), results=ox.QueryResultsFormat.JSON),
+    ResultFormat("application/sparql-results+xml", ("xml", "srx"), results=ox.QueryResultsFormat.XML),
     ResultFormat("text/csv", ("csv",), results=ox.QueryResultsFormat.CSV),
     ResultFormat("text/tab-separated-values", ("tsv",), results=ox.QueryResultsFormat.TSV),
 )
@@ -54,9 +50,7 @@ def choose_format(
             if wanted in fmt.names or wanted == fmt.media_type:
                 return fmt
         names = ", ".join(fmt.names[0] for fmt in offered)
-        raise NotAcceptable(
-            f"format={format_param!r} is not available for this result; use one of {names}."
-        )
+        raise NotAcceptable(f"format={format_param!r} is not available for this result; use one of {names}.")
     if not accept:
         return offered[0]
     by_type = {fmt.media_type: fmt for fmt in offered}
@@ -65,7 +59,5 @@ def choose_format(
     best = accept.best_match(candidates)
     if best is None:
         available = ", ".join(fmt.media_type for fmt in offered)
-        raise NotAcceptable(
-            f"none of the accepted media types fits this result; available: {available}."
-        )
+        raise NotAcceptable(f"none of the accepted media types fits this result; available: {available}.")
     return by_type.get(best) or by_type[ALIASES[best]]

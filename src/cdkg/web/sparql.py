@@ -79,18 +79,14 @@ def _read_request():
             params = request.form.copy()
             params.update(request.args)
             if "update" in request.form:
-                raise ProtocolError(
-                    403, "this endpoint is read-only: SPARQL Update is not accepted."
-                )
+                raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted.")
         elif mimetype == DIRECT:
             try:
                 body_query = request.get_data().decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise ProtocolError(400, f"the query is not UTF-8 (byte {exc.start}).") from exc
             if "query" in request.args:
-                raise ProtocolError(
-                    400, "give the query either in the body or in `query`, not both."
-                )
+                raise ProtocolError(400, "give the query either in the body or in `query`, not both.")
         else:
             raise ProtocolError(
                 415,
