@@ -133,7 +133,7 @@ class DataDir:
 
     def new_build_dir(self) -> tuple[str, Path]:
         """A fresh, empty directory for a build; only call while holding the build lock."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         build_id = f"{stamp}-{secrets.token_hex(3)}"
         path = self.builds_dir / build_id
         path.mkdir(parents=True)

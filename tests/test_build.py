@@ -1,0 +1,153 @@
+"""Builds: what goes in, atomic publication, and the previous graph surviving every failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cdkg.build import BuildError, build_graph, import_and_build
+from cdkg.config import ShippedSources
+from cdkg.graph.datadir import DataDir
+from cdkg.graph.served import ServedGraph
+from cdkg.ingest.wikidata_import import prepare_twinning_import
+from cdkg.namespaces import CURATED_GRAPH, ONTOLOGY_GRAPH, WIKIDATA_GRAPH
+from tests.conftest import REAL_CSV_OPTIONS
+
+COUNT_AGREEMENTS = "SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/cdkg/ontology#TwinningAgreement> }"
+
+
+def _count(graph: ServedGraph, query: str = COUNT_AGREEMENTS) -> int:
+    return int(next(graph.query(query))["n"].value)
+
+
+def _copy_shipped(tmp_path: Path) -> ShippedSources:
+    shipped = ShippedSources.default()
+    copy = ShippedSources(tmp_path / "ontology", tmp_path / "triples", tmp_path / "queries")
+    shutil.copytree(shipped.ontology_dir, copy.ontology_dir)
+    shutil.copytree(shipped.curated_dir, copy.curated_dir)
+    return copy
+
+
+def test_default_build_holds_the_ontology_and_each_curated_file_in_its_own_graph(default_data_dir):
+    info = default_data_dir.current().info
+    assert ONTOLOGY_GRAPH in info["graphs"]
+    assert CURATED_GRAPH + "cases" in info["graphs"]
+    assert info["triples"] == sum(info["graphs"].values())
+    assert not any(g.startswith(WIKIDATA_GRAPH) for g in info["graphs"])
+
+
+def test_import_adds_a_wikidata_graph_beside_the_shipped_ones(imported_data_dir):
+    graph = ServedGraph(imported_data_dir)
+    info = imported_data_dir.current().info
+    assert set(info["graphs"]) >= {ONTOLOGY_GRAPH, CURATED_GRAPH + "cases", WIKIDATA_GRAPH + "query"}
+    wikidata_only = (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/cdkg/graph/wikidata/query> "
+        "{ ?a a <https://w3id.org/cdkg/ontology#TwinningAgreement> } }"
+    )
+    assert _count(graph, wikidata_only) == 8951
+
+
+def test_curated_and_wikidata_statements_about_one_pair_meet_on_one_agreement(imported_data_dir):
+    # Wikidata's 2021 export has Shusha's P190 claim on Gyöngyös; the curated file has the case.
+    graph = ServedGraph(imported_data_dir)
+    rows = list(
+        graph.query(
+            "SELECT ?g WHERE { GRAPH ?g { <https://w3id.org/cdkg/id/twinning/Q158903-Q209983> a ?t } }"
+        )
+    )
+    assert {row["g"].value for row in rows} == {CURATED_GRAPH + "cases", WIKIDATA_GRAPH + "query"}
+
+
+def test_importing_the_same_file_again_changes_nothing(tmp_path, p190_csv):
+    data_dir = DataDir(tmp_path / "data")
+    first = import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
+    published = data_dir.current()
+    nq = (data_dir.wikidata_sources_dir / "query.nq").read_bytes()
+    second = import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
+    assert first.build is not None and second.build is None
+    assert second.summary.unchanged
+    assert data_dir.current().build_id == published.build_id
+    assert (data_dir.wikidata_sources_dir / "query.nq").read_bytes() == nq
+
+
+def test_rebuilding_keeps_imports_and_gives_the_same_triples(tmp_path, p190_csv):
+    data_dir = DataDir(tmp_path / "data")
+    first = import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS)).build
+    second = build_graph(data_dir)
+    assert second.build_id != first.build_id
+    assert second.graphs == first.graphs
+
+
+def test_broken_curated_file_fails_the_build_with_file_and_line_and_keeps_the_old_graph(tmp_path):
+    shipped = _copy_shipped(tmp_path)
+    data_dir = DataDir(tmp_path / "data")
+    build_graph(data_dir, shipped)
+    before = data_dir.current()
+    bad = shipped.curated_dir / "broken.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unterminated .\n')
+    with pytest.raises(BuildError, match=r"broken\.ttl: line 3: .*fix the curated file"):
+        build_graph(data_dir, shipped)
+    assert data_dir.current().build_id == before.build_id
+    assert _count(ServedGraph(data_dir)) >= 1
+    assert [p.name for p in data_dir.builds_dir.iterdir()] == [before.build_id]
+
+
+def test_second_builder_is_told_another_build_is_running(tmp_path):
+    data_dir = DataDir(tmp_path / "data")
+    with data_dir.build_lock():
+        from cdkg.graph.datadir import BuildInProgressError
+
+        with pytest.raises(BuildInProgressError, match=f"another build is running.*pid {os.getpid()}"):
+            build_graph(data_dir)
+
+
+def test_a_reader_follows_a_new_publication_without_reopening(tmp_path, p190_csv):
+    data_dir = DataDir(tmp_path / "data")
+    build_graph(data_dir)
+    reader = ServedGraph(data_dir)
+    assert _count(reader) < 100
+    import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
+    assert _count(reader) > 8951
+
+
+def test_old_builds_are_pruned_but_the_last_few_kept_for_readers(tmp_path):
+    data_dir = DataDir(tmp_path / "data")
+    ids = [build_graph(data_dir).build_id for _ in range(5)]
+    remaining = sorted(p.name for p in data_dir.builds_dir.iterdir())
+    assert remaining == ids[-3:]
+
+
+def test_import_killed_midway_leaves_the_published_graph_intact(tmp_path, p190_csv):
+    data_dir = DataDir(tmp_path / "data")
+    build_graph(data_dir)
+    before = data_dir.current()
+    count_before = _count(ServedGraph(data_dir))
+    env = dict(os.environ, CDKG_DATA_DIR=str(data_dir.root))
+    command = [sys.executable, "-m", "cdkg", "import", str(p190_csv), "--subject-class", "city"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    try:
+        # Kill as soon as the new build's store directory exists, i.e. in the middle of loading.
+        while time.monotonic() < deadline and process.poll() is None:
+            if any(p.name != before.build_id for p in data_dir.builds_dir.iterdir()):
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.002)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    assert data_dir.current().build_id == before.build_id
+    assert _count(ServedGraph(data_dir)) == count_before
+    assert not (data_dir.wikidata_sources_dir / "query.nq").exists()
+    # The next build sweeps the half-written directory away and succeeds.
+    after = build_graph(data_dir)
+    assert sorted(p.name for p in data_dir.builds_dir.iterdir()) == sorted([before.build_id, after.build_id])
