@@ -22,7 +22,6 @@ JSON_SAMPLE = SHARED / "data" / "wdqs-json-format-sample" / "wdqs-europe-cities-
 REAL_CSV_OPTIONS = ImportOptions(subject_class="city", label_language="it")
 
 
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (CDKG_NO_SKIPS=1) a skipped test is a failure: CI installs everything tests need."""

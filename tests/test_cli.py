@@ -32,7 +32,14 @@ def test_help_explains_every_command():
 
 def test_import_prints_an_honest_summary(tmp_path, p190_csv):
     result = _run(
-        "--data-dir", str(tmp_path / "d"), "import", str(p190_csv), "--subject-class", "city", "--label-language", "it"
+        "--data-dir",
+        str(tmp_path / "d"),
+        "import",
+        str(p190_csv),
+        "--subject-class",
+        "city",
+        "--label-language",
+        "it",
     )
     assert result.exit_code == 0, result.output
     for expected in (
@@ -129,7 +136,9 @@ def test_serve_builds_the_default_graph_and_answers_sparql_under_gunicorn(served
     url, process = served_process
     response = requests.get(
         url,
-        params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/cdkg/ontology#TwinningAgreement> }"},
+        params={
+            "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/cdkg/ontology#TwinningAgreement> }"
+        },
         headers={"Accept": "application/sparql-results+json"},
         timeout=10,
     )

@@ -64,5 +64,7 @@ def test_ended_agreements_say_who_ended_them_and_when(graph):
 
 
 def test_rejected_proposal_is_not_a_twinning_of_its_cities(graph):
-    assert bool(graph.query(sparql_prologue() + "ASK { twinning:Q184090-Q214178 cdo:status status:rejected }"))
+    assert bool(
+        graph.query(sparql_prologue() + "ASK { twinning:Q184090-Q214178 cdo:status status:rejected }")
+    )
     assert not bool(graph.query(sparql_prologue() + "ASK { actor:Q184090 cdo:twinnedWith actor:Q214178 }"))

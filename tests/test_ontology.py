@@ -75,5 +75,7 @@ def test_every_class_and_property_has_an_english_label_and_definition(kind):
 
 def test_ontology_files_parse_and_declare_the_ontology():
     store = _ontology()
-    assert bool(store.query(f"ASK {{ <https://w3id.org/cdkg/ontology> a <{OWL}Ontology> ; <{OWL}versionIRI> ?v }}"))
+    assert bool(
+        store.query(f"ASK {{ <https://w3id.org/cdkg/ontology> a <{OWL}Ontology> ; <{OWL}versionIRI> ?v }}")
+    )
     assert Path(SHIPPED.ontology_dir / "cdkg.ttl").exists()

@@ -21,7 +21,9 @@ def _small_results(tmp_path: Path, fmt: ox.QueryResultsFormat, suffix: str) -> P
             ox.Literal("Berlin", language="de"),
         )
     )
-    result = store.query("SELECT ?item ?label ?missing WHERE { ?item ?p ?label OPTIONAL { ?item ?q ?missing FILTER(false) } }")
+    result = store.query(
+        "SELECT ?item ?label ?missing WHERE { ?item ?p ?label OPTIONAL { ?item ?q ?missing FILTER(false) } }"
+    )
     path = tmp_path / f"small{suffix}"
     path.write_bytes(result.serialize(format=fmt))
     return path
@@ -85,7 +87,9 @@ def test_non_utf8_file_is_refused_with_its_line(tmp_path):
 
 def test_csv_row_with_missing_cells_is_refused_with_its_line(tmp_path):
     path = tmp_path / "ragged.csv"
-    path.write_text("city,sister\nhttp://www.wikidata.org/entity/Q1,http://www.wikidata.org/entity/Q2\nhttp://x\n")
+    path.write_text(
+        "city,sister\nhttp://www.wikidata.org/entity/Q1,http://www.wikidata.org/entity/Q2\nhttp://x\n"
+    )
     with pytest.raises(ResultsFileError, match="line 3: 1 cells where the header has 2"):
         list(open_results(path).rows)
 

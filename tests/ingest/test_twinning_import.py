@@ -29,7 +29,10 @@ def _expected_counts(path: Path) -> dict[str, int]:
         "duplicate_rows": sum(1 for r in rows if r["city"] != r["sister"]) - len(directed),
         "agreements": len({frozenset(pair) for pair in directed}),
         "statements_missing_reciprocal": sum(1 for a, b in directed if (b, a) not in directed),
-        "parties": len({r["city"] for r in rows if r["city"] != r["sister"]} | {r["sister"] for r in rows if r["city"] != r["sister"]}),
+        "parties": len(
+            {r["city"] for r in rows if r["city"] != r["sister"]}
+            | {r["sister"] for r in rows if r["city"] != r["sister"]}
+        ),
     }
 
 
@@ -60,13 +63,20 @@ def test_real_export_has_one_agreement_per_unordered_pair(real_import):
     store = _graph(real_import)
     agreements = list(_ask(store, f"SELECT ?a WHERE {{ ?a a <{CDO}TwinningAgreement> }}"))
     assert len(agreements) == real_import.summary.agreements
-    parties = list(_ask(store, f"SELECT ?a (COUNT(?p) AS ?n) WHERE {{ ?a <{CDO}party> ?p }} GROUP BY ?a HAVING (COUNT(?p) != 2)"))
+    parties = list(
+        _ask(
+            store,
+            f"SELECT ?a (COUNT(?p) AS ?n) WHERE {{ ?a <{CDO}party> ?p }} GROUP BY ?a HAVING (COUNT(?p) != 2)",
+        )
+    )
     assert parties == []
 
 
 def _reciprocal_pair(path: Path) -> tuple[str, str]:
     with open(path, newline="", encoding="utf-8") as handle:
-        directed = {(r["city"].rsplit("/", 1)[1], r["sister"].rsplit("/", 1)[1]) for r in csv.DictReader(handle)}
+        directed = {
+            (r["city"].rsplit("/", 1)[1], r["sister"].rsplit("/", 1)[1]) for r in csv.DictReader(handle)
+        }
     return next((a, b) for a, b in sorted(directed) if (b, a) in directed and a != b)
 
 
@@ -87,7 +97,7 @@ def test_agreement_iri_is_the_numerically_ordered_qid_pair_and_keeps_both_claims
 
 def test_one_sided_claims_are_marked_as_missing_their_reciprocal(real_import):
     store = _graph(real_import)
-    one_sided = _ask(store, f'SELECT (COUNT(*) AS ?n) WHERE {{ ?c <{CDO}hasReciprocalClaim> false }}')
+    one_sided = _ask(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?c <{CDO}hasReciprocalClaim> false }}")
     assert int(next(one_sided)["n"].value) == real_import.summary.statements_missing_reciprocal
 
 
@@ -116,7 +126,9 @@ def test_population_is_kept_only_when_the_file_gives_one_value(real_import):
 def test_subject_class_types_the_subject_items(real_import):
     store = _graph(real_import)
     # Cairo (Q85) is a subject of the export, a city by the query's own filter.
-    assert _ask(store, f"ASK {{ <{ACTOR}Q85> a <{CDO}City> ; <http://www.w3.org/2002/07/owl#sameAs> <{WD}Q85> }}")
+    assert _ask(
+        store, f"ASK {{ <{ACTOR}Q85> a <{CDO}City> ; <http://www.w3.org/2002/07/owl#sameAs> <{WD}Q85> }}"
+    )
 
 
 def _results_json(tmp_path: Path, bindings: list[dict], variables: list[str]) -> Path:
@@ -157,17 +169,35 @@ def test_dates_keep_their_precision_and_an_end_in_the_past_terminates(tmp_path):
         DATED_VARS,
     )
     store = _graph(prepare_twinning_import(path, ImportOptions(), today=date(2026, 1, 1)))
-    row = next(_ask(store, f"SELECT ?s ?e ?st WHERE {{ <{TWINNING}Q1-Q3955> <{CDO}startDate> ?s ; <{CDO}endDate> ?e ; <{CDO}status> ?st }}"))
+    row = next(
+        _ask(
+            store,
+            f"SELECT ?s ?e ?st WHERE {{ <{TWINNING}Q1-Q3955> <{CDO}startDate> ?s ; <{CDO}endDate> ?e ; <{CDO}status> ?st }}",
+        )
+    )
     assert row["s"] == ox.Literal("1995", datatype=ox.NamedNode(XSD + "gYear"))
     assert row["e"] == ox.Literal("2019-10-07", datatype=ox.NamedNode(XSD + "date"))
     assert row["st"] == ox.NamedNode(STATUS + "terminated")
-    assert _ask(store, f"ASK {{ ?c <{CDO}assertedBy> <{ACTOR}Q3955> ; <http://www.w3.org/ns/prov#wasDerivedFrom> <{WD}statement/Q3955-abc> }}")
+    assert _ask(
+        store,
+        f"ASK {{ ?c <{CDO}assertedBy> <{ACTOR}Q3955> ; <http://www.w3.org/ns/prov#wasDerivedFrom> <{WD}statement/Q3955-abc> }}",
+    )
 
 
 def test_sides_that_disagree_on_the_start_keep_both_dates_on_their_claims(tmp_path):
     rows = [
-        {"item": _uri("Q10"), "twin": _uri("Q20"), "start": _time("1990-00-00T00:00:00Z"), "startPrecision": _int(9)},
-        {"item": _uri("Q20"), "twin": _uri("Q10"), "start": _time("1991-05-00T00:00:00Z"), "startPrecision": _int(10)},
+        {
+            "item": _uri("Q10"),
+            "twin": _uri("Q20"),
+            "start": _time("1990-00-00T00:00:00Z"),
+            "startPrecision": _int(9),
+        },
+        {
+            "item": _uri("Q20"),
+            "twin": _uri("Q10"),
+            "start": _time("1991-05-00T00:00:00Z"),
+            "startPrecision": _int(10),
+        },
     ]
     store = _graph(prepare_twinning_import(_results_json(tmp_path, rows, DATED_VARS), ImportOptions()))
     assert not _ask(store, f"ASK {{ <{TWINNING}Q10-Q20> <{CDO}startDate> ?d }}")
@@ -199,7 +229,9 @@ def test_rows_with_non_item_values_are_rejected_with_reason_and_row(tmp_path):
     path.write_text(f"city,sister\n{WD}Q1,{WD}Q2\n{WD}Q1,http://example.org/x\n")
     summary = prepare_twinning_import(path, ImportOptions()).summary
     assert summary.rejections == {"column 'sister' is not a Wikidata item IRI": 1}
-    assert summary.rejection_examples["column 'sister' is not a Wikidata item IRI"] == ["row 2: 'http://example.org/x'"]
+    assert summary.rejection_examples["column 'sister' is not a Wikidata item IRI"] == [
+        "row 2: 'http://example.org/x'"
+    ]
     assert summary.agreements == 1
 
 

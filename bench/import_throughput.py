@@ -1,0 +1,81 @@
+"""Benchmark: the whole `cdkg import` of the real Wikidata export against pyoxigraph's raw bulk_load.
+
+Ours: read the WDQS CSV, map and merge it, write the source file, build a fresh on-disk store with
+the ontology and curated triples, count graphs and publish. Peer: `Store.bulk_load` of exactly the
+quads that build holds, into a fresh on-disk store. Both run here, alternately, several times; the
+machine is noisy, so the figure that counts is the ratio of medians (aim: at least 0.5).
+
+    python bench/import_throughput.py [--csv PATH] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cdkg.build import import_and_build
+from cdkg.graph.datadir import DataDir
+from cdkg.ingest.wikidata_import import ImportOptions, prepare_twinning_import
+
+DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "wdqs-p190-cities-2021" / "query.csv"
+
+
+def run_ours(csv_path: Path, workdir: Path) -> tuple[float, int, Path]:
+    data_dir = DataDir(workdir / "data")
+    started = time.perf_counter()
+    prepared = prepare_twinning_import(csv_path, ImportOptions(subject_class="city", label_language="it"))
+    result = import_and_build(data_dir, prepared)
+    seconds = time.perf_counter() - started
+    return seconds, result.build.triples, data_dir.current().store_path
+
+
+def run_bulk_load(nquads: bytes, workdir: Path) -> float:
+    started = time.perf_counter()
+    store = ox.Store(str(workdir / "peer"))
+    store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+    store.flush()
+    seconds = time.perf_counter() - started
+    del store
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if not args.csv.exists():
+        print(
+            f"missing {args.csv}: pass --csv with the shared wdqs-p190-cities-2021/query.csv", file=sys.stderr
+        )
+        return 2
+
+    ours: list[float] = []
+    peer: list[float] = []
+    triples = 0
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds, triples, store_path = run_ours(args.csv, Path(tmp))
+            ours.append(seconds)
+            nquads = ox.serialize(ox.Store.read_only(str(store_path)), format=ox.RdfFormat.N_QUADS)
+        with tempfile.TemporaryDirectory() as tmp:
+            peer.append(run_bulk_load(nquads, Path(tmp)))
+        print(f"run {run + 1}: cdkg import {ours[-1]:.2f} s, pyoxigraph bulk_load {peer[-1]:.2f} s")
+
+    ours_rate = triples / statistics.median(ours)
+    peer_rate = triples / statistics.median(peer)
+    print(f"triples in the build:             {triples:,}")
+    print(f"cdkg import (whole, median):      {ours_rate:,.0f} triples/s")
+    print(f"pyoxigraph bulk_load (median):    {peer_rate:,.0f} triples/s  (pyoxigraph {ox.__version__})")
+    print(f"ratio cdkg / bulk_load:           {ours_rate / peer_rate:.2f}  (target >= 0.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
