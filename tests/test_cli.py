@@ -160,3 +160,17 @@ def test_serve_answers_curl(served_process):
         check=True,
     ).stdout
     assert output.strip() == "true"
+
+
+def test_serve_stops_promptly_when_terminated(served_process):
+    # Regression: a build done in the process gunicorn forks from left RocksDB's thread pool
+    # half-inherited, and workers hung forever on exit.
+    url, process = served_process
+    requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, timeout=10).raise_for_status()
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("cdkg serve did not stop within 15 s of SIGTERM")
+    assert process.returncode == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -168,16 +169,20 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> 
     Builds the default graph first if nothing has been built yet. A build or import
     published while serving is picked up without a restart.
     """
-    from cdkg.build import BuildError, build_graph
     from cdkg.web.server import serve as run_server
 
     data_dir = _data_dir(ctx)
     try:
-        if data_dir.current() is None:
-            click.echo(f"no graph in {data_dir.root} yet: building the default graph")
-            _print_build(build_graph(data_dir))
-    except (BuildError, DataDirError) as exc:
+        needs_build = data_dir.current() is None
+    except DataDirError as exc:
         _fail(str(exc))
+    if needs_build:
+        click.echo(f"no graph in {data_dir.root} yet: building the default graph")
+        # The build runs in its own process: RocksDB's thread pool must not exist in the
+        # process gunicorn forks its workers from, or the workers hang when they exit.
+        command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "build"]
+        if subprocess.run(command, check=False).returncode != 0:
+            _fail("the default graph could not be built; see the message above.")
     click.echo(f"serving {data_dir.root} at http://{host}:{port}/sparql")
     run_server(data_dir.root, host=host, port=port, workers=workers, development=dev)
 

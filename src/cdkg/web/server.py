@@ -44,6 +44,7 @@ def serve(
         "worker_class": "gthread",
         "accesslog": "-",
         "timeout": 120,
+        "graceful_timeout": 10,
         # Newer gunicorn opens a control socket in the home directory; a data server needs none.
         "control_socket_disable": True,
     }
