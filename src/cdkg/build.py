@@ -58,11 +58,13 @@ def import_and_build(
     """
     with data_dir.build_lock():
         record = _read_record(data_dir, prepared.name)
+        current = data_dir.current()
         if (
             record
             and record.get("sha256") == prepared.sha256
             and record.get("options") == prepared.options.as_dict()
-            and data_dir.current() is not None
+            and current is not None
+            and prepared.graph_iri in current.info.get("graphs", {})
             and (data_dir.wikidata_sources_dir / f"{prepared.name}.nq").exists()
         ):
             prepared.summary.unchanged = True
