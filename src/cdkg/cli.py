@@ -18,6 +18,12 @@ DATA_DIR_HELP = (
     "else $XDG_DATA_HOME/cdkg (~/.local/share/cdkg)."
 )
 
+PARTY_CLASS_OPTION = {
+    "type": click.Choice(["actor", "local-government", "city", "region"]),
+    "default": "actor",
+    "show_default": True,
+}
+
 
 def _data_dir(ctx: click.Context) -> DataDir:
     return DataDir(ctx.obj["data_dir"])
@@ -78,17 +84,11 @@ def _print_build(result) -> None:
 @click.option("--partner-column", help="Column of the twinned item (default: sister, twin, partner, ...).")
 @click.option(
     "--subject-class",
-    type=click.Choice(["actor", "local-government", "city", "region"]),
-    default="actor",
-    show_default=True,
+    **PARTY_CLASS_OPTION,
     help="Class of the subject items, if the query restricted them (e.g. to Q515 city).",
 )
 @click.option(
-    "--partner-class",
-    type=click.Choice(["actor", "local-government", "city", "region"]),
-    default="actor",
-    show_default=True,
-    help="Class of the partner items, if the query restricted them.",
+    "--partner-class", **PARTY_CLASS_OPTION, help="Class of the partner items, if the query restricted them."
 )
 @click.option(
     "--label-language",
