@@ -1,7 +1,8 @@
 """Benchmark: the whole `cdkg import` of the real Wikidata export against pyoxigraph's raw bulk_load.
 
 Ours: read the WDQS CSV, map and merge it, write the source file, build a fresh on-disk store with
-the ontology and curated triples, count graphs and publish. Peer: `Store.bulk_load` of exactly the
+the ontology and curated triples (each source in its named graph and in the default graph, which
+is stored as their merge), count graphs and publish. Peer: `Store.bulk_load` of exactly the
 quads that build holds, into a fresh on-disk store. Both run here, alternately, several times; the
 machine is noisy, so the figure that counts is the ratio of medians (aim: at least 0.5).
 
@@ -27,12 +28,14 @@ DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "wdqs-p1
 
 
 def run_ours(csv_path: Path, workdir: Path) -> tuple[float, int, Path]:
+    """Time the whole import; return the seconds, the quads the build stored, and its store."""
     data_dir = DataDir(workdir / "data")
     started = time.perf_counter()
     prepared = prepare_twinning_import(csv_path, ImportOptions(subject_class="city", label_language="it"))
-    result = import_and_build(data_dir, prepared)
+    import_and_build(data_dir, prepared)
     seconds = time.perf_counter() - started
-    return seconds, result.build.triples, data_dir.current().store_path
+    published = data_dir.current()
+    return seconds, published.info["quads"], published.store_path
 
 
 def run_bulk_load(nquads: bytes, workdir: Path) -> float:
@@ -58,21 +61,21 @@ def main() -> int:
 
     ours: list[float] = []
     peer: list[float] = []
-    triples = 0
+    quads = 0
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            seconds, triples, store_path = run_ours(args.csv, Path(tmp))
+            seconds, quads, store_path = run_ours(args.csv, Path(tmp))
             ours.append(seconds)
             nquads = ox.serialize(ox.Store.read_only(str(store_path)), format=ox.RdfFormat.N_QUADS)
         with tempfile.TemporaryDirectory() as tmp:
             peer.append(run_bulk_load(nquads, Path(tmp)))
         print(f"run {run + 1}: cdkg import {ours[-1]:.2f} s, pyoxigraph bulk_load {peer[-1]:.2f} s")
 
-    ours_rate = triples / statistics.median(ours)
-    peer_rate = triples / statistics.median(peer)
-    print(f"triples in the build:             {triples:,}")
-    print(f"cdkg import (whole, median):      {ours_rate:,.0f} triples/s")
-    print(f"pyoxigraph bulk_load (median):    {peer_rate:,.0f} triples/s  (pyoxigraph {ox.__version__})")
+    ours_rate = quads / statistics.median(ours)
+    peer_rate = quads / statistics.median(peer)
+    print(f"quads in the build:               {quads:,}  (each triple in its source graph and in the merge)")
+    print(f"cdkg import (whole, median):      {ours_rate:,.0f} quads/s")
+    print(f"pyoxigraph bulk_load (median):    {peer_rate:,.0f} quads/s  (pyoxigraph {ox.__version__})")
     print(f"ratio cdkg / bulk_load:           {ours_rate / peer_rate:.2f}  (target >= 0.5)")
     return 0
 

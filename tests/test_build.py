@@ -39,7 +39,8 @@ def test_default_build_holds_the_ontology_and_each_curated_file_in_its_own_graph
     info = default_data_dir.current().info
     assert ONTOLOGY_GRAPH in info["graphs"]
     assert CURATED_GRAPH + "cases" in info["graphs"]
-    assert info["triples"] == sum(info["graphs"].values())
+    assert info["triples"] <= sum(info["graphs"].values())
+    assert info["quads"] == info["triples"] + sum(info["graphs"].values())
     assert not any(g.startswith(WIKIDATA_GRAPH) for g in info["graphs"])
 
 
@@ -69,12 +70,12 @@ def test_importing_the_same_file_again_changes_nothing(tmp_path, p190_csv):
     data_dir = DataDir(tmp_path / "data")
     first = import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
     published = data_dir.current()
-    nq = (data_dir.wikidata_sources_dir / "query.nq").read_bytes()
+    nq = (data_dir.wikidata_sources_dir / "query.nt").read_bytes()
     second = import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
     assert first.build is not None and second.build is None
     assert second.summary.unchanged
     assert data_dir.current().build_id == published.build_id
-    assert (data_dir.wikidata_sources_dir / "query.nq").read_bytes() == nq
+    assert (data_dir.wikidata_sources_dir / "query.nt").read_bytes() == nq
 
 
 def test_rebuilding_keeps_imports_and_gives_the_same_triples(tmp_path, p190_csv):
@@ -147,7 +148,7 @@ def test_import_killed_midway_leaves_the_published_graph_intact(tmp_path, p190_c
     assert process.returncode == -signal.SIGKILL, "the import finished before it could be killed"
     assert data_dir.current().build_id == before.build_id
     assert _count(ServedGraph(data_dir)) == count_before
-    assert not (data_dir.wikidata_sources_dir / "query.nq").exists()
+    assert not (data_dir.wikidata_sources_dir / "query.nt").exists()
     # The next build sweeps the half-written directory away and succeeds.
     after = build_graph(data_dir)
     assert sorted(p.name for p in data_dir.builds_dir.iterdir()) == sorted([before.build_id, after.build_id])

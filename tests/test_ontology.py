@@ -48,14 +48,14 @@ def test_every_ontology_term_used_by_curated_triples_is_defined():
 
 def test_every_ontology_term_produced_by_the_wikidata_mapping_is_defined(imported_data_dir, tmp_path):
     store = ox.Store.read_only(str(imported_data_dir.current().store_path))
-    quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(WIKIDATA_GRAPH + "query")))
+    quads: list = list(store.quads_for_pattern(None, None, None, ox.NamedNode(WIKIDATA_GRAPH + "query")))
     dated = tmp_path / "dated.csv"
     dated.write_text(
         "item,twin,start,startPrecision,end,endPrecision\n"
         "http://www.wikidata.org/entity/Q1,http://www.wikidata.org/entity/Q2,"
         "1990-01-01T00:00:00Z,9,2000-01-01T00:00:00Z,9\n"
     )
-    quads += prepare_twinning_import(dated, ImportOptions()).quads
+    quads += prepare_twinning_import(dated, ImportOptions()).triples
     undefined = _terms_used(quads) - _defined(_ontology())
     assert not undefined, f"terms the mapping writes but the ontology lacks: {sorted(undefined)}"
 

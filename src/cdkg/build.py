@@ -65,7 +65,7 @@ def import_and_build(
             and record.get("options") == prepared.options.as_dict()
             and current is not None
             and prepared.graph_iri in current.info.get("graphs", {})
-            and (data_dir.wikidata_sources_dir / f"{prepared.name}.nq").exists()
+            and (data_dir.wikidata_sources_dir / f"{prepared.name}.nt").exists()
         ):
             prepared.summary.unchanged = True
             return ImportResult(prepared.summary, None)
@@ -92,35 +92,29 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
         store = ox.Store(str(build_dir / "store"))
         loaded: list[dict] = []
         for source in shipped_turtle_sources(shipped):
-            try:
-                store.bulk_load(
-                    path=str(source.path),
-                    format=ox.RdfFormat.TURTLE,
-                    to_graph=ox.NamedNode(source.graph_iri),
-                )
-            except SyntaxError as exc:
-                raise BuildError(
-                    f"{source.path}: line {exc.lineno}: {exc.msg}; "
-                    f"fix the {source.kind} file and build again."
-                ) from exc
+            _load_source(
+                store, source.path, ox.RdfFormat.TURTLE, source.graph_iri, f"fix the {source.kind} file"
+            )
             loaded.append({"kind": source.kind, "file": source.path.name, "graph": source.graph_iri})
-        for nq in sorted(sources_dir.glob("*.nq")):
-            if prepared and nq.stem == prepared.name:
+        for nt in sorted(sources_dir.glob("*.nt")):
+            if prepared and nt.stem == prepared.name:
                 continue
-            try:
-                store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-            except SyntaxError as exc:
-                raise BuildError(
-                    f"{nq}: line {exc.lineno}: {exc.msg}; this stored import is damaged: "
-                    f"import its file again, or delete {nq.name} to build without it."
-                ) from exc
-            loaded.append({"kind": "wikidata", "file": nq.name, "graph": WIKIDATA_GRAPH + nq.stem})
+            graph = WIKIDATA_GRAPH + nt.stem
+            _load_source(
+                store,
+                nt,
+                ox.RdfFormat.N_TRIPLES,
+                graph,
+                f"this stored import is damaged: import its file again, or delete {nt.name}",
+            )
+            loaded.append({"kind": "wikidata", "file": nt.name, "graph": graph})
         if prepared:
-            staged = sources_dir / f"{prepared.name}.nq.partial"
-            ox.serialize(prepared.quads, str(staged), ox.RdfFormat.N_QUADS)
-            store.bulk_load(path=str(staged), format=ox.RdfFormat.N_QUADS)
-            loaded.append({"kind": "wikidata", "file": f"{prepared.name}.nq", "graph": prepared.graph_iri})
+            staged = sources_dir / f"{prepared.name}.nt.partial"
+            ox.serialize(prepared.triples, str(staged), ox.RdfFormat.N_TRIPLES)
+            _load_source(store, staged, ox.RdfFormat.N_TRIPLES, prepared.graph_iri, "report this as a bug")
+            loaded.append({"kind": "wikidata", "file": f"{prepared.name}.nt", "graph": prepared.graph_iri})
         graphs = _count_graphs(store)
+        triples = len(store) - sum(graphs.values())
         store.flush()
         del store
     except BaseException:
@@ -129,7 +123,7 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
             staged.unlink(missing_ok=True)
         raise
     if prepared and staged:
-        os.replace(staged, sources_dir / f"{prepared.name}.nq")
+        os.replace(staged, sources_dir / f"{prepared.name}.nt")
         record = {
             "name": prepared.name,
             "graph": prepared.graph_iri,
@@ -142,7 +136,6 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
         (sources_dir / f"{prepared.name}.json").write_text(
             json.dumps(record, indent=2, ensure_ascii=False), "utf-8"
         )
-    triples = sum(graphs.values())
     info = {
         "build": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -150,9 +143,24 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
         "sources": loaded,
         "graphs": graphs,
         "triples": triples,
+        "quads": triples + sum(graphs.values()),
     }
     data_dir.publish(build_id, info)
     return BuildResult(build_id, triples, graphs, time.perf_counter() - started)
+
+
+def _load_source(store: ox.Store, path: Path, fmt: ox.RdfFormat, graph_iri: str, remedy: str) -> None:
+    """Load a file into its named graph and into the default graph.
+
+    The default graph is stored as the merge of all named graphs, each triple once, so that
+    queries without FROM see every source without counting a triple once per graph that holds
+    it (pyoxigraph's union-of-graphs mode does, see oxigraph issue #1919).
+    """
+    for target in (ox.NamedNode(graph_iri), ox.DefaultGraph()):
+        try:
+            store.bulk_load(path=str(path), format=fmt, to_graph=target)
+        except SyntaxError as exc:
+            raise BuildError(f"{path}: line {exc.lineno}: {exc.msg}; {remedy} and build again.") from exc
 
 
 def _count_graphs(store: ox.Store) -> dict[str, int]:

@@ -38,7 +38,7 @@ def _expected_counts(path: Path) -> dict[str, int]:
 
 def _graph(prepared) -> ox.Store:
     store = ox.Store()
-    store.extend(prepared.quads)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in prepared.triples)
     return store
 
 

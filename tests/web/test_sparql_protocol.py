@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
-from SPARQLWrapper import JSON, SPARQLWrapper
+from SPARQLWrapper import JSON, JSONLD, RDFXML, SPARQLWrapper
 
 from cdkg.web.query_guard import uses_federation
 
@@ -168,7 +168,7 @@ def test_describe_answers_rdf_in_the_format_accept_asks_for(live_server, media_t
 def test_construct_turtle_parses_with_pyoxigraph_too(live_server):
     response = get(live_server, CONSTRUCT, accept="text/turtle")
     assert response.status_code == 200
-    triples = set(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+    triples = {quad.triple for quad in ox.parse(response.content, format=ox.RdfFormat.TURTLE)}
     agreement = ox.NamedNode(LE_MANS)
     signed = ox.Triple(
         agreement,
@@ -338,22 +338,19 @@ INSERT = "INSERT DATA { GRAPH <urn:cdkg-test:g> { <urn:cdkg-test:s> <urn:cdkg-te
 INSERTED = "ASK { GRAPH ?g { <urn:cdkg-test:s> ?p ?o } }"
 
 
-def _update_requests(url):
-    yield "form", lambda: requests.post(url, data={"update": INSERT}, timeout=30)
-    yield (
-        "direct",
-        lambda: requests.post(
-            url, data=INSERT.encode(), headers={"Content-Type": "application/sparql-update"}, timeout=30
-        ),
-    )
-    yield "get", lambda: requests.get(url, params={"update": INSERT}, timeout=30)
+def send_update(url: str, way: str) -> requests.Response:
+    if way == "form":
+        return requests.post(url, data={"update": INSERT}, timeout=30)
+    if way == "direct":
+        headers = {"Content-Type": "application/sparql-update"}
+        return requests.post(url, data=INSERT.encode(), headers=headers, timeout=30)
+    return requests.get(url, params={"update": INSERT}, timeout=30)
 
 
 @pytest.mark.parametrize("way", ["form", "direct", "get"])
 def test_update_is_refused_with_403_and_changes_nothing(live_server, way):
     before = json_count(get(live_server, COUNT_QUADS, accept="application/sparql-results+json"))
-    send = dict(_update_requests(f"{live_server.url}/sparql"))[way]
-    response = send()
+    response = send_update(f"{live_server.url}/sparql", way)
     assert response.status_code == 403
     assert "read-only" in response.text
     after = json_count(get(live_server, COUNT_QUADS, accept="application/sparql-results+json"))
@@ -363,12 +360,76 @@ def test_update_is_refused_with_403_and_changes_nothing(live_server, way):
 
 # --- federation (SERVICE) is refused ------------------------------------------------------------
 
+EMPTY_RESULTS = b'{"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": []}}'
 
-def test_service_clause_is_refused_with_403(live_server):
-    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
+
+def _answer_as_a_sparql_endpoint(conn: socket.socket) -> bytes:
+    """Read one HTTP request and answer it with empty SPARQL JSON results; return the request."""
+    request = b""
+    while b"\r\n\r\n" not in request:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return request
+        request += chunk
+    head, _, body = request.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+        + f"Content-Length: {len(EMPTY_RESULTS)}\r\nConnection: close\r\n\r\n".encode()
+        + EMPTY_RESULTS
+    )
+    return head
+
+
+@pytest.fixture
+def listener():
+    """A SPARQL endpoint on 127.0.0.1 that records every request made to it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(5)
+    sock.settimeout(0.05)
+    requests_seen: list[bytes] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    requests_seen.append(_answer_as_a_sparql_endpoint(conn))
+                except OSError:
+                    requests_seen.append(b"")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield sock.getsockname()[1], requests_seen
+    stop.set()
+    thread.join(timeout=2)
+    sock.close()
+
+
+@pytest.mark.parametrize("endpoint", ["port-1", "listener"])
+def test_service_clause_is_refused_with_403_and_never_contacted(live_server, listener, endpoint):
+    port, requests_seen = listener
+    url = "http://127.0.0.1:1/sparql" if endpoint == "port-1" else f"http://127.0.0.1:{port}/sparql"
+    query = f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"
     response = get(live_server, query, accept="application/sparql-results+json")
     assert response.status_code == 403
     assert "SERVICE" in response.text
+    assert requests_seen == []
 
 
 def test_word_service_in_a_literal_or_variable_is_answered(live_server):
@@ -400,63 +461,21 @@ def test_uses_federation_finds_the_service_keyword_only_in_code(query, expected)
     assert uses_federation(query) is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="query_guard treats a hyphen or dot as a word boundary, so a prefixed name such as "
-    "ex:public-service is taken for the SERVICE keyword and the query is refused",
-)
 @pytest.mark.parametrize("name", ["ex:public-service", "ex:web.service"])
 def test_uses_federation_ignores_service_inside_a_hyphenated_or_dotted_name(name):
     assert uses_federation(f"PREFIX ex: <http://x/> SELECT * WHERE {{ ?s {name} ?o }}") is False
 
 
-@pytest.fixture
-def listener():
-    """A TCP socket on 127.0.0.1 that records every connection made to it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(5)
-    sock.settimeout(0.2)
-    connections: list[bytes] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    connections.append(conn.recv(200))
-                except OSError:
-                    connections.append(b"")
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], connections
-    stop.set()
-    thread.join(timeout=2)
-    sock.close()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="query_guard blanks from '#' to the end of the line as a comment even when the '#' is an "
-    r"escaped character of a prefixed name (ex:a\#), so a SERVICE later on that line is not seen "
-    "and the server opens a connection to the SERVICE endpoint",
-)
 def test_service_after_an_escaped_hash_in_a_prefixed_name_is_refused_and_never_contacted(
     live_server, listener
 ):
-    port, connections = listener
+    port, requests_seen = listener
     query = (
         "PREFIX ex: <http://x/> SELECT * WHERE { VALUES ?v { ex:a\\# } "
         f"SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
     )
     response = get(live_server, query, accept="application/sparql-results+json")
-    assert connections == []
+    assert requests_seen == [], f"the server called the SERVICE endpoint and answered {response.status_code}"
     assert response.status_code == 403
 
 
@@ -498,11 +517,6 @@ def test_graph_uri_that_is_not_an_iri_gives_400(live_server):
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ServedGraph.query always passes use_default_graph_as_union=True when no default-graph-uri "
-    "is given, which overrides the query's own FROM clause: FROM <ontology> still queries every graph",
-)
 def test_from_clause_of_the_query_sets_the_default_graph(live_server):
     query = (
         PREFIX + f"SELECT (COUNT(?a) AS ?n) FROM <{ONTOLOGY_GRAPH}> WHERE {{ ?a a cdo:TwinningAgreement }}"
@@ -510,12 +524,6 @@ def test_from_clause_of_the_query_sets_the_default_graph(live_server):
     assert json_count(get(live_server, query, accept="application/sparql-results+json")) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the union default graph (pyoxigraph 0.5 use_default_graph_as_union, oxigraph issue #1919) "
-    "yields a triple once per named graph holding it, so the 6 agreements typed both in the curated "
-    "and the wikidata graph are counted twice",
-)
 def test_union_default_graph_holds_each_triple_once(live_server):
     distinct = PREFIX + "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a cdo:TwinningAgreement }"
     accept = "application/sparql-results+json"
@@ -538,6 +546,16 @@ def test_sparqlwrapper_select_returns_json_results(live_server):
 def test_sparqlwrapper_construct_returns_a_graph(live_server):
     client = SPARQLWrapper(f"{live_server.url}/sparql")
     client.setQuery(CONSTRUCT)
+    graph = client.queryAndConvert()
+    assert isinstance(graph, rdflib.Graph)
+    assert SIGNED in graph
+
+
+@pytest.mark.parametrize("return_format", [RDFXML, JSONLD])
+def test_sparqlwrapper_construct_returns_a_graph_in_rdfxml_and_jsonld(live_server, return_format):
+    client = SPARQLWrapper(f"{live_server.url}/sparql")
+    client.setQuery(CONSTRUCT)
+    client.setReturnFormat(return_format)
     graph = client.queryAndConvert()
     assert isinstance(graph, rdflib.Graph)
     assert SIGNED in graph

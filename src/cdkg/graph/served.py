@@ -61,8 +61,5 @@ class ServedGraph:
             return self._open
 
     def query(self, sparql: str, **options: object) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run a SPARQL query; by default the default graph is the union of all named graphs."""
-        store = self.open().store
-        if "default_graph" not in options:
-            options.setdefault("use_default_graph_as_union", True)
-        return store.query(sparql, **options)
+        """Run a SPARQL query. The default graph is stored as the merge of all named graphs."""
+        return self.open().store.query(sparql, **options)

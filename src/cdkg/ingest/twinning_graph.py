@@ -71,15 +71,12 @@ def claim_iri(statement: DirectedStatement) -> str:
     return f"{twinning_iri(statement.pair)}/claim/{statement.subject}"
 
 
-def graph_quads(
-    extract: TwinningExtract, graph_iri: str, about: ImportDescription, today: date
-) -> list[ox.Quad]:
-    """All quads of one import, in its own named graph."""
-    graph = _n(graph_iri)
-    quads: list[ox.Quad] = []
+def graph_triples(extract: TwinningExtract, about: ImportDescription, today: date) -> list[ox.Triple]:
+    """All triples of one import; the build puts them in the import's own named graph."""
+    triples: list[ox.Triple] = []
 
     def add(s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
-        quads.append(ox.Quad(s, p, o, graph))
+        triples.append(ox.Triple(s, p, o))
 
     activity = _n(IMPORT + about.name)
     add(activity, A, _n(CDO + "WikidataImport"))
@@ -92,16 +89,16 @@ def graph_quads(
         ox.Literal(about.started_at, datatype=_n(XSD + "dateTime")),
     )
 
-    _party_quads(extract, about, add)
+    _party_triples(extract, about, add)
     by_pair: dict[tuple[str, str], list[DirectedStatement]] = {}
     for statement in extract.statements.values():
         by_pair.setdefault(statement.pair, []).append(statement)
     for pair, statements in by_pair.items():
-        _agreement_quads(pair, statements, activity, today, add)
-    return quads
+        _agreement_triples(pair, statements, activity, today, add)
+    return triples
 
 
-def _party_quads(extract: TwinningExtract, about: ImportDescription, add) -> None:
+def _party_triples(extract: TwinningExtract, about: ImportDescription, add) -> None:
     subject_class = _n(PARTY_CLASSES[about.subject_class])
     partner_class = _n(PARTY_CLASSES[about.partner_class])
     for qid, facts in extract.parties.items():
@@ -130,7 +127,7 @@ def _party_quads(extract: TwinningExtract, about: ImportDescription, add) -> Non
             add(geometry, _n(GEO + "asWKT"), ox.Literal(wkt, datatype=_n(GEO + "wktLiteral")))
 
 
-def _agreement_quads(pair, statements, activity, today: date, add) -> None:
+def _agreement_triples(pair, statements, activity, today: date, add) -> None:
     agreement = _n(twinning_iri(pair))
     left, right = _n(actor_iri(pair[0])), _n(actor_iri(pair[1]))
     add(agreement, A, _n(CDO + "TwinningAgreement"))

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from cdkg.ingest.import_summary import ImportSummary
 from cdkg.ingest.results_file import open_results
 from cdkg.ingest.twinning_columns import find_twinning_columns
-from cdkg.ingest.twinning_graph import PARTY_CLASSES, ImportDescription, graph_quads
+from cdkg.ingest.twinning_graph import PARTY_CLASSES, ImportDescription, graph_triples
 from cdkg.ingest.twinning_statements import extract_twinning
 from cdkg.namespaces import WIKIDATA_GRAPH
 
@@ -44,7 +44,7 @@ class PreparedImport:
     source_path: Path
     sha256: str
     options: ImportOptions
-    quads: list[ox.Quad]
+    triples: list[ox.Triple]
     summary: ImportSummary
 
 
@@ -96,13 +96,13 @@ def prepare_twinning_import(
         subject_class=options.subject_class,
         partner_class=options.partner_class,
     )
-    quads = graph_quads(extract, graph_iri, about, today or date.today())
+    triples = graph_triples(extract, about, today or date.today())
     return PreparedImport(
         name=name,
         graph_iri=graph_iri,
         source_path=path,
         sha256=sha256,
         options=options,
-        quads=quads,
+        triples=triples,
         summary=ImportSummary.of(extract),
     )

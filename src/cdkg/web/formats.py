@@ -23,16 +23,18 @@ SOLUTION_FORMATS = (
     ResultFormat("text/tab-separated-values", ("tsv",), results=ox.QueryResultsFormat.TSV),
 )
 GRAPH_FORMATS = (
-    ResultFormat("text/turtle", ("turtle", "ttl"), rdf=ox.RdfFormat.TURTLE),
-    ResultFormat("application/n-triples", ("ntriples", "nt"), rdf=ox.RdfFormat.N_TRIPLES),
-    ResultFormat("application/rdf+xml", ("rdfxml", "rdf", "xml"), rdf=ox.RdfFormat.RDF_XML),
-    ResultFormat("application/ld+json", ("jsonld", "json"), rdf=ox.RdfFormat.JSON_LD),
+    # Turtle is a subset of N3, so a client asking for N3 can read it.
+    ResultFormat("text/turtle", ("turtle", "ttl", "n3"), rdf=ox.RdfFormat.TURTLE),
+    ResultFormat("application/n-triples", ("ntriples", "nt", "n-triples"), rdf=ox.RdfFormat.N_TRIPLES),
+    ResultFormat("application/rdf+xml", ("rdfxml", "rdf", "xml", "rdf+xml"), rdf=ox.RdfFormat.RDF_XML),
+    ResultFormat("application/ld+json", ("jsonld", "json-ld", "json"), rdf=ox.RdfFormat.JSON_LD),
 )
 # Media types clients send that mean one of the above.
 ALIASES = {
     "application/json": "application/sparql-results+json",
     "application/xml": "application/sparql-results+xml",
     "text/plain": "application/n-triples",
+    "text/n3": "text/turtle",
 }
 
 

@@ -1,22 +1,54 @@
-"""Checks on a query's text before it reaches the engine."""
+"""Checks on a query's text before it reaches the engine, by scanning it as SPARQL tokens.
+
+The scan walks the query left to right, taking whole tokens (strings, IRIs, comments, variables,
+prefixed names with their escapes, words), so a keyword is only ever found where the parser
+would find one: `"SERVICE"`, `?service`, `ex:public-service` or `ex:a\\#` hide nothing.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-# Strings, IRIs and comments are blanked first so that a word inside them is never mistaken
-# for a keyword; names like ?service or ex:service are excluded by the lookarounds.
-_NOT_CODE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+_PN_LOCAL_CHAR = r"(?:[\w\-.:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_TOKEN = re.compile(
+    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n]*",
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*')"
+    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
+    r"|(?P<comment>#[^\n\r]*)"
+    r"|(?P<variable>[?$]\w+)"
+    rf"|(?P<pname>(?:[^\W\d][\w\-.]*)?:{_PN_LOCAL_CHAR}*)"
+    r"|(?P<word>[^\W\d]\w*)"
+    r"|(?P<other>\S)"
+    r"|(?P<space>\s+)",
+    re.DOTALL,
 )
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:\-])", re.IGNORECASE)
+
+
+def keywords(query: str) -> Iterator[str]:
+    """The bare words of a query (keywords and function names), upper-cased, in order."""
+    for match in _TOKEN.finditer(query):
+        if match.lastgroup == "word":
+            yield match.group().upper()
+
+
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _decode_codepoint_escapes(query: str) -> str:
+    def decode(match: re.Match[str]) -> str:
+        codepoint = int(match.group(1) or match.group(2), 16)
+        return chr(codepoint) if codepoint <= 0x10FFFF else match.group()
+
+    return _CODEPOINT_ESCAPE.sub(decode, query)
 
 
 def uses_federation(query: str) -> bool:
-    """Whether the query has a SERVICE clause, which would make this server open connections."""
-    return bool(_SERVICE.search(_NOT_CODE.sub(" ", query)))
+    """Whether the query has a SERVICE clause, which would make this server open connections.
+
+    SPARQL allows \\u escapes anywhere in a query's text; the text is scanned both as written
+    and with them decoded, so an engine that decodes them cannot be handed a hidden SERVICE.
+    """
+    return "SERVICE" in keywords(query) or "SERVICE" in keywords(_decode_codepoint_escapes(query))

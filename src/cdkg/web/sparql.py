@@ -53,11 +53,14 @@ def sparql() -> Response:
         options["named_graphs"] = [_graph_iri(g) for g in named_graphs]
     try:
         result = served_graph(current_app).query(query, **options)
+        return _serialize(result, params.get("format"))
     except SyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
     except DataDirError as exc:
         raise ProtocolError(503, str(exc)) from exc
-    return _serialize(result, params.get("format"))
+    except (OSError, RuntimeError, ValueError) as exc:
+        # Evaluation is lazy: a failure can surface while the results are being written.
+        raise ProtocolError(500, f"the query failed while being evaluated: {exc}") from exc
 
 
 def _graph_iri(value: str) -> ox.NamedNode:
