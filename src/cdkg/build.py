@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,7 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
     data_dir.collect_garbage(keep=set())
     build_id, build_dir = data_dir.new_build_dir()
     staged: Path | None = None
+    store: ox.Store | None = None
     try:
         store = ox.Store(str(build_dir / "store"))
         loaded: list[dict] = []
@@ -116,8 +118,12 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
         graphs = _count_graphs(store)
         triples = len(store) - sum(graphs.values())
         store.flush()
-        del store
-    except BaseException:
+        store = None
+    except BaseException as exc:
+        # Close the database before removing its directory: the traceback's frames hold
+        # references to the store, and RocksDB would write its files back after the removal.
+        store = None
+        _release_frames(exc)
         shutil.rmtree(build_dir, ignore_errors=True)
         if staged:
             staged.unlink(missing_ok=True)
@@ -147,6 +153,15 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
     }
     data_dir.publish(build_id, info)
     return BuildResult(build_id, triples, graphs, time.perf_counter() - started)
+
+
+def _release_frames(exc: BaseException | None) -> None:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if exc.__traceback__ is not None:
+            traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
 
 
 def _load_source(store: ox.Store, path: Path, fmt: ox.RdfFormat, graph_iri: str, remedy: str) -> None:

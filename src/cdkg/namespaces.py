@@ -6,9 +6,15 @@ BASE = "https://w3id.org/cdkg/"
 ONTOLOGY = BASE + "ontology"
 CDO = ONTOLOGY + "#"
 STATUS = BASE + "scheme/status/"
+THEME = BASE + "scheme/theme/"
+MODALITY = BASE + "scheme/modality/"
+ROLE = BASE + "scheme/membership-role/"
 ACTOR = BASE + "id/actor/"
 TWINNING = BASE + "id/twinning/"
 AGREEMENT = BASE + "id/agreement/"
+MEMBERSHIP = BASE + "id/membership/"
+PERSON = BASE + "id/person/"
+ACTIVITY = BASE + "id/activity/"
 IMPORT = BASE + "id/import/"
 GRAPH = BASE + "graph/"
 
@@ -18,6 +24,7 @@ WIKIDATA_GRAPH = GRAPH + "wikidata/"
 
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
+TIME = "http://www.w3.org/2006/time#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -33,11 +40,18 @@ DBO = "http://dbpedia.org/ontology/"
 PREFIXES: dict[str, str] = {
     "cdo": CDO,
     "status": STATUS,
+    "theme": THEME,
+    "modality": MODALITY,
+    "role": ROLE,
     "actor": ACTOR,
     "twinning": TWINNING,
     "agreement": AGREEMENT,
+    "membership": MEMBERSHIP,
+    "person": PERSON,
+    "activity": ACTIVITY,
     "wd": WD,
     "wdt": WDT,
+    "time": TIME,
     "rdf": RDF,
     "rdfs": RDFS,
     "owl": OWL,
