@@ -19,10 +19,12 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.extensions["cdkg_graph"] = ServedGraph(DataDir(Path(app.config["CDKG_DATA_DIR"])))
 
     from cdkg.web.home import blueprint as home_blueprint
+    from cdkg.web.ontology import blueprint as ontology_blueprint
     from cdkg.web.sparql import blueprint as sparql_blueprint
 
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(home_blueprint)
+    app.register_blueprint(ontology_blueprint)
     return app
 
 
