@@ -66,6 +66,56 @@ def _print_build(result) -> None:
     click.echo(f"published build {result.build_id}: {result.triples:,} triples in {result.seconds:.1f} s")
     for graph, count in sorted(result.graphs.items()):
         click.echo(f"  {count:>9,}  {graph}")
+    if result.validation is not None and result.validation.warnings:
+        click.echo(result.validation.text(limit=20))
+
+
+@main.command()
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "curated"]),
+    default="all",
+    show_default=True,
+    help="all: the whole published graph, Wikidata imports included; "
+    "curated: the curated files with the ontology (what a build checks).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Print at most this many findings (0: all of them).",
+)
+@click.option("--no-warnings", is_flag=True, help="Print violations only.")
+@click.pass_context
+def validate(ctx: click.Context, scope: str, limit: int, no_warnings: bool) -> None:
+    """Check the published graph against the SHACL shapes (ontology/shapes.ttl).
+
+    Prints each finding with its severity, the file or import it comes from, the resource,
+    the property path and what to do, then a summary with the time taken. Exits with
+    status 1 when there is a violation; warnings alone exit 0.
+    """
+    import pyoxigraph as ox
+
+    from cdkg.config import ShippedSources
+    from cdkg.validate import ShapesError, load_shapes, validate_store
+
+    data_dir = _data_dir(ctx)
+    try:
+        current = data_dir.current()
+    except DataDirError as exc:
+        _fail(str(exc))
+    if current is None:
+        _fail(f"no graph built yet in {data_dir.root}: run `cdkg build` first.")
+    try:
+        shapes = load_shapes(ShippedSources.default().ontology_dir)
+        report = validate_store(ox.Store.read_only(str(current.store_path)), shapes, scope)
+    except ShapesError as exc:
+        _fail(str(exc))
+    click.echo(f"validating build {current.build_id} ({scope})")
+    click.echo(report.text(limit=limit or None, warnings=not no_warnings))
+    if not report.conforms:
+        sys.exit(1)
 
 
 @main.command("import")
