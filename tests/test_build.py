@@ -152,3 +152,20 @@ def test_import_killed_midway_leaves_the_published_graph_intact(tmp_path, p190_c
     # The next build sweeps the half-written directory away and succeeds.
     after = build_graph(data_dir)
     assert sorted(p.name for p in data_dir.builds_dir.iterdir()) == sorted([before.build_id, after.build_id])
+
+
+def test_each_build_holds_the_ontology_documentation_reused_while_the_ontology_is_unchanged(tmp_path):
+    shipped = _copy_shipped(tmp_path)
+    data_dir = DataDir(tmp_path / "data")
+    build_graph(data_dir, shipped)
+    first = data_dir.current()
+    build_graph(data_dir, shipped)
+    second = data_dir.current()
+    page = second.store_path.parent / "ontology.html"
+    assert page.read_bytes() == (first.store_path.parent / "ontology.html").read_bytes()
+    assert second.info["ontology_sha256"] == first.info["ontology_sha256"]
+    ontology = shipped.ontology_dir / "cdkg.ttl"
+    ontology.write_text(ontology.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    build_graph(data_dir, shipped)
+    assert data_dir.current().info["ontology_sha256"] != first.info["ontology_sha256"]
+    assert (data_dir.current().store_path.parent / "ontology.html").exists()

@@ -6,6 +6,7 @@ only when complete, so a failed or interrupted build leaves the previous graph s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -127,7 +128,7 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
             _load_source(store, staged, ox.RdfFormat.N_TRIPLES, prepared.graph_iri, "report this as a bug")
             loaded.append({"kind": "wikidata", "file": f"{prepared.name}.nt", "graph": prepared.graph_iri})
         validation = _validate_curated(store, shipped)
-        _write_documentation(shipped, build_dir)
+        ontology_sha256 = _write_documentation(shipped, build_dir, data_dir)
         graphs = _count_graphs(store)
         triples = len(store) - sum(graphs.values())
         store.flush()
@@ -164,6 +165,7 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
         "triples": triples,
         "quads": triples + sum(graphs.values()),
         "validation": validation.as_dict(),
+        "ontology_sha256": ontology_sha256,
     }
     data_dir.publish(build_id, info)
     return BuildResult(build_id, triples, graphs, time.perf_counter() - started, validation)
@@ -189,13 +191,29 @@ def _validate_curated(store: ox.Store, shipped: ShippedSources) -> ValidationRep
     return report
 
 
-def _write_documentation(shipped: ShippedSources, build_dir: Path) -> None:
-    """Regenerate the ontology's HTML documentation into the build, served at /ontology."""
+def _write_documentation(shipped: ShippedSources, build_dir: Path, data_dir: DataDir) -> str:
+    """Regenerate the ontology's HTML documentation into the build, served at /ontology.
+
+    pyLODE takes about half a second, so when the ontology files are unchanged since the
+    published build its page is copied instead. Returns the digest of the ontology files.
+    """
     files = [s.path for s in shipped_turtle_sources(shipped) if s.kind == "ontology"]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    ontology_sha256 = digest.hexdigest()
+    target = build_dir / DOCUMENTATION_FILE
+    current = data_dir.current()
+    if current and current.info.get("ontology_sha256") == ontology_sha256:
+        previous = current.store_path.parent / DOCUMENTATION_FILE
+        if previous.exists():
+            shutil.copyfile(previous, target)
+            return ontology_sha256
     try:
-        write_ontology_documentation(files, build_dir / DOCUMENTATION_FILE)
+        write_ontology_documentation(files, target)
     except OntologyDocumentationError as exc:
         raise BuildError(f"{exc}; fix the ontology file and build again.") from exc
+    return ontology_sha256
 
 
 def _release_frames(exc: BaseException | None) -> None:
