@@ -16,6 +16,7 @@ FORBIDDEN = {
     "build.py": ("cdkg.web", "cdkg.cli", "flask"),
     "validate.py": ("cdkg.web", "cdkg.ingest", "cdkg.build", "cdkg.cli", "flask"),
     "ontology_docs.py": ("cdkg.web", "cdkg.ingest", "cdkg.build", "cdkg.cli", "flask"),
+    "report": ("cdkg.web", "cdkg.build", "cdkg.cli", "flask"),
 }
 
 

@@ -173,6 +173,63 @@ def import_(ctx: click.Context, file: Path, name: str | None, fmt: str | None, *
 
 
 @main.command()
+@click.option(
+    "--endpoint",
+    default=None,
+    help="SPARQL endpoint (default: the Wikidata Query Service; a mirror or QLever's "
+    "Wikidata endpoint work the same).",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Ask the service again instead of using cached answers; the cache is replaced "
+    "only when every batch is in.",
+)
+@click.pass_context
+def fetch(ctx: click.Context, endpoint: str | None, refresh: bool) -> None:
+    """Fetch P190 twinnings and their parties from Wikidata, then import and publish them.
+
+    Runs the queries in queries/wikidata/ in batches (every item with a P190 statement, their
+    statements with rank, dates at their precision and references, then the parties' labels,
+    classes, country, coordinates, population and GeoNames ID). Each answer is cached in the
+    data directory, so an interrupted fetch resumes where it stopped and `cdkg build` works
+    offline. A failure imports nothing and leaves the served graph as it was.
+    """
+    from cdkg.build import BuildError
+    from cdkg.fetch import FetchError, fetch_wikidata
+    from cdkg.ingest.wdqs import DEFAULT_ENDPOINT
+
+    bars: dict[str, object] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        bar = bars.get(step)
+        if bar is None:
+            bar = bars[step] = click.progressbar(
+                length=total, label=f"{step:<20}", show_pos=True, file=sys.stderr
+            )
+            bar.__enter__()
+        bar.update(1)
+        if done == total:
+            bar.__exit__(None, None, None)
+
+    try:
+        result = fetch_wikidata(
+            _data_dir(ctx), endpoint=endpoint or DEFAULT_ENDPOINT, refresh=refresh, progress=progress
+        )
+    except (FetchError, BuildError, DataDirError, ValueError) as exc:
+        _fail(str(exc))
+    counts = result.counts
+    click.echo(
+        f"batches: {counts.from_cache + counts.fetched} ({counts.fetched} fetched, "
+        f"{counts.from_cache} from the cache), {counts.rows:,} result rows"
+    )
+    for line in result.imported.summary.lines():
+        click.echo(line)
+    if result.imported.build:
+        _print_build(result.imported.build)
+
+
+@main.command()
 @click.argument("sparql")
 @click.option(
     "--format",
@@ -256,3 +313,47 @@ def status(ctx: click.Context) -> None:
     )
     for source in current.info.get("sources", []):
         click.echo(f"  {source['kind']:<9} {source['file']:<30} -> {source['graph']}")
+
+
+@main.group()
+def report() -> None:
+    """Reports on the published graph for the people who edit its sources.
+
+    Reports only read the published graph and write local files: nothing is ever sent to
+    Wikidata or anywhere else.
+    """
+
+
+@report.command("wikidata-gaps")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Directory to write the three files into (created if missing; files there are replaced).",
+)
+@click.pass_context
+def wikidata_gaps(ctx: click.Context, out: Path) -> None:
+    """Twinnings stated on one side only, or with conflicting dates, for Wikidata editors.
+
+    Reads the published graph and writes wikidata-gaps.csv (one row per finding),
+    wikidata-gaps.html (a self-contained page) and wikidata-gaps.qs.txt: a QuickStatements V1
+    batch that would add each missing reciprocal P190 statement on the partner item, with the
+    same P580/P582 qualifiers and a reference URL (S854) to the other side's statement.
+    Conflicting dates are reported but get no command.
+
+    The tool never writes to Wikidata: review the batch, then run it yourself, under your own
+    account, at quickstatements.toolforge.org if you judge it right.
+    """
+    from cdkg.report.gap_files import summary_lines, write_gap_report
+    from cdkg.report.wikidata_gaps import find_wikidata_gaps
+
+    try:
+        gaps = find_wikidata_gaps(ServedGraph(_data_dir(ctx)))
+        written = write_gap_report(gaps, out)
+    except DataDirError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write the report into {out}: {exc}")
+    for line in summary_lines(gaps, written):
+        click.echo(line)

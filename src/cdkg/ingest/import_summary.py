@@ -20,6 +20,10 @@ class ImportSummary:
     statements_missing_reciprocal: int
     parties: int
     parties_with_several_populations: int
+    deprecated_statements: int = 0
+    preferred_statements: int = 0
+    pairs_with_conflicting_dates: int = 0
+    party_types: dict[str, int] = field(default_factory=dict)
     rejections: dict[str, int] = field(default_factory=dict)
     rejection_examples: dict[str, list[str]] = field(default_factory=dict)
     dropped_values: dict[str, int] = field(default_factory=dict)
@@ -27,9 +31,15 @@ class ImportSummary:
     unchanged: bool = False
 
     @classmethod
-    def of(cls, extract: TwinningExtract) -> ImportSummary:
+    def of(cls, extract: TwinningExtract, party_types: dict[str, int] | None = None) -> ImportSummary:
         statements = extract.statements
         pairs = {s.pair for s in statements.values()}
+        starts: dict[tuple[str, str], set] = {}
+        ends: dict[tuple[str, str], set] = {}
+        for statement in statements.values():
+            starts.setdefault(statement.pair, set()).update(statement.starts)
+            ends.setdefault(statement.pair, set()).update(statement.ends)
+        conflicting = sum(1 for pair in pairs if len(starts[pair]) > 1 or len(ends[pair]) > 1)
         missing = sum(1 for (a, b) in statements if (b, a) not in statements)
         reciprocal = sum(1 for (a, b) in statements if (b, a) in statements) // 2
         return cls(
@@ -44,6 +54,10 @@ class ImportSummary:
             parties_with_several_populations=sum(
                 1 for facts in extract.parties.values() if len(facts.populations) > 1
             ),
+            deprecated_statements=len(extract.deprecated),
+            preferred_statements=len(extract.preferred),
+            pairs_with_conflicting_dates=conflicting,
+            party_types=dict(sorted((party_types or {}).items())),
             rejections=dict(extract.rejected_rows.counts),
             rejection_examples=dict(extract.rejected_rows.examples),
             dropped_values=dict(extract.dropped_values.counts),
@@ -68,7 +82,15 @@ class ImportSummary:
             f"parties                            {self.parties:>8}",
             f"parties with several populations   {self.parties_with_several_populations:>8}"
             "   (undated: none kept, the latest cannot be told)",
+            f"deprecated statements left out     {self.deprecated_statements:>8}",
+            f"preferred statements kept          {self.preferred_statements:>8}",
+            f"pairs with conflicting dates       {self.pairs_with_conflicting_dates:>8}"
+            "   (the sides give different start or end dates: kept on each claim)",
         ]
+        if self.party_types:
+            out.append("parties by type (from P31; unknown classes stay cdo:Actor):")
+            for name, count in self.party_types.items():
+                out.append(f"  {count:>6}  {name}")
         for title, counts, examples in (
             ("rejected rows, by reason:", self.rejections, self.rejection_examples),
             ("values left out, by reason:", self.dropped_values, self.dropped_examples),

@@ -81,6 +81,19 @@ def open_results(path: Path, fmt: str | None = None) -> ResultsTable:
     return _open_with_oxigraph(path, fmt, text)
 
 
+def results_from_bytes(data: bytes, origin: str, fmt: str = "json") -> ResultsTable:
+    """Read a results body held in memory (a cached WDQS reply); `origin` names it in errors."""
+    if fmt not in FORMATS:
+        raise ResultsFileError(f"unknown results format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ResultsFileError(f"{origin}: byte {exc.start} is not UTF-8.") from exc
+    if fmt == "csv":
+        return _open_csv(Path(origin), text)
+    return _open_with_oxigraph(Path(origin), fmt, text)
+
+
 def _open_csv(path: Path, text: str) -> ResultsTable:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

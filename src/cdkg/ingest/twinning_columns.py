@@ -33,6 +33,8 @@ class TwinningColumns:
     start_precision: str | None
     end: str | None
     end_precision: str | None
+    rank: str | None = None
+    reference_url: str | None = None
 
 
 def _first(variables: list[str], candidates: list[str]) -> str | None:
@@ -98,4 +100,6 @@ def find_twinning_columns(
         start_precision=start_precision,
         end=end,
         end_precision=end_precision,
+        rank=_first(variables, ["rank", "statementRank"]),
+        reference_url=_first(variables, ["refUrl", "referenceUrl", "reference_url", "refURL"]),
     )

@@ -9,9 +9,11 @@ from datetime import date
 import pyoxigraph as ox
 
 from cdkg.ingest.twinning_statements import DirectedStatement, TwinningExtract
+from cdkg.ingest.wikidata_terms import RANK_IRIS
 from cdkg.namespaces import (
     ACTOR,
     CDO,
+    DCT,
     GEO,
     IMPORT,
     OWL,
@@ -44,6 +46,7 @@ TWINNED_WITH = _n(CDO + "twinnedWith")
 DERIVED_FROM = _n(PROV + "wasDerivedFrom")
 GENERATED_BY = _n(PROV + "wasGeneratedBy")
 XSD_INTEGER = _n(XSD + "integer")
+XSD_DATETIME = _n(XSD + "dateTime")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class ImportDescription:
     started_at: str
     subject_class: str = "actor"
     partner_class: str = "actor"
+    # When the results were retrieved (xsd:dateTime), recorded on every claim; None for files.
+    retrieved_at: str | None = None
 
 
 def actor_iri(qid: str) -> str:
@@ -71,8 +76,13 @@ def claim_iri(statement: DirectedStatement) -> str:
     return f"{twinning_iri(statement.pair)}/claim/{statement.subject}"
 
 
-def graph_triples(extract: TwinningExtract, about: ImportDescription, today: date) -> list[ox.Triple]:
-    """All triples of one import; the build puts them in the import's own named graph."""
+def graph_triples(
+    extract: TwinningExtract, about: ImportDescription, today: date, describe_parties: bool = True
+) -> list[ox.Triple]:
+    """All triples of one import; the build puts them in the import's own named graph.
+
+    With `describe_parties=False` the parties are left to the caller (cdkg.ingest.parties).
+    """
     triples: list[ox.Triple] = []
 
     def add(s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
@@ -89,12 +99,13 @@ def graph_triples(extract: TwinningExtract, about: ImportDescription, today: dat
         ox.Literal(about.started_at, datatype=_n(XSD + "dateTime")),
     )
 
-    _party_triples(extract, about, add)
+    if describe_parties:
+        _party_triples(extract, about, add)
     by_pair: dict[tuple[str, str], list[DirectedStatement]] = {}
     for statement in extract.statements.values():
         by_pair.setdefault(statement.pair, []).append(statement)
     for pair, statements in by_pair.items():
-        _agreement_triples(pair, statements, activity, today, add)
+        _agreement_triples(pair, statements, activity, about, today, add)
     return triples
 
 
@@ -120,14 +131,19 @@ def _party_triples(extract: TwinningExtract, about: ImportDescription, add) -> N
             (population,) = facts.populations
             add(actor, _n(CDO + "population"), ox.Literal(str(population), datatype=XSD_INTEGER))
         for wkt in sorted(facts.coordinates):
-            digest = hashlib.sha1(wkt.encode()).hexdigest()[:12]
-            geometry = _n(f"{actor.value}/geometry/{digest}")
-            add(actor, _n(GEO + "hasGeometry"), geometry)
-            add(geometry, A, _n(GEO + "Geometry"))
-            add(geometry, _n(GEO + "asWKT"), ox.Literal(wkt, datatype=_n(GEO + "wktLiteral")))
+            add_geometry(actor, wkt, add)
 
 
-def _agreement_triples(pair, statements, activity, today: date, add) -> None:
+def add_geometry(actor: ox.NamedNode, wkt: str, add) -> None:
+    """A point as a geo:Geometry of its own, named by a digest of its WKT (stable across imports)."""
+    digest = hashlib.sha1(wkt.encode()).hexdigest()[:12]
+    geometry = _n(f"{actor.value}/geometry/{digest}")
+    add(actor, _n(GEO + "hasGeometry"), geometry)
+    add(geometry, A, _n(GEO + "Geometry"))
+    add(geometry, _n(GEO + "asWKT"), ox.Literal(wkt, datatype=_n(GEO + "wktLiteral")))
+
+
+def _agreement_triples(pair, statements, activity, about: ImportDescription, today: date, add) -> None:
     agreement = _n(twinning_iri(pair))
     left, right = _n(actor_iri(pair[0])), _n(actor_iri(pair[1]))
     add(agreement, A, _n(CDO + "TwinningAgreement"))
@@ -149,6 +165,12 @@ def _agreement_triples(pair, statements, activity, today: date, add) -> None:
         sources = statement.statement_iris or {WD + statement.subject}
         for source in sorted(sources):
             add(claim, DERIVED_FROM, _n(source))
+        for url in sorted(statement.reference_urls):
+            add(claim, _n(DCT + "source"), _n(url))
+        for rank in sorted(statement.ranks):
+            add(claim, _n(CDO + "wikidataRank"), _n(RANK_IRIS[rank]))
+        if about.retrieved_at:
+            add(claim, _n(PROV + "generatedAtTime"), ox.Literal(about.retrieved_at, datatype=XSD_DATETIME))
         for start in statement.starts:
             add(claim, _n(CDO + "claimedStartDate"), start)
         for end in statement.ends:
@@ -191,6 +213,11 @@ def _parts(value: ox.Literal) -> tuple[int, int | None, int | None]:
     month = int(pieces[1]) if len(pieces) > 1 else None
     day = int(pieces[2]) if len(pieces) > 2 else None
     return year, month, day
+
+
+def day_range(value: ox.Literal) -> tuple[date, date]:
+    """The first and last day a date at its precision covers (`1990` covers 1990-01-01..1990-12-31)."""
+    return _earliest_day(value), _latest_day(value)
 
 
 def _earliest_day(value: ox.Literal) -> date:

@@ -14,6 +14,7 @@ from cdkg.ingest.wikidata_terms import (
     is_wkt_point,
     item_id,
     qid_number,
+    rank_name,
     time_at_precision,
     whole_number,
 )
@@ -31,6 +32,8 @@ class DirectedStatement:
     statement_iris: set[str] = field(default_factory=set)
     starts: set[ox.Literal] = field(default_factory=set)
     ends: set[ox.Literal] = field(default_factory=set)
+    ranks: set[str] = field(default_factory=set)
+    reference_urls: set[str] = field(default_factory=set)
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -72,6 +75,10 @@ class TwinningExtract:
     dropped_values: Problems = field(default_factory=Problems)
     subject_items: set[str] = field(default_factory=set)
     partner_items: set[str] = field(default_factory=set)
+    # Deprecated statements left out, by statement IRI (or `subject->partner` when the file has none).
+    deprecated: set[str] = field(default_factory=set)
+    # Preferred-rank statements kept, likewise; the ontology has no term for a rank yet.
+    preferred: set[str] = field(default_factory=set)
 
 
 def unordered_pair(a: str, b: str) -> tuple[str, str]:
@@ -80,16 +87,29 @@ def unordered_pair(a: str, b: str) -> tuple[str, str]:
 
 
 def extract_twinning(
-    rows: Iterable[Row], columns: TwinningColumns, label_language: str | None = None
+    rows: Iterable[Row],
+    columns: TwinningColumns,
+    label_language: str | None = None,
+    out: TwinningExtract | None = None,
 ) -> TwinningExtract:
-    """Read every row once; row numbers count data rows from 1 (the header is not counted)."""
-    out = TwinningExtract()
-    for number, row in enumerate(rows, start=1):
+    """Read every row once; row numbers count data rows from 1 (the header is not counted).
+
+    Pass the extract of an earlier batch as `out` to add this batch's rows to it (row numbers go on).
+    """
+    out = out if out is not None else TwinningExtract()
+    for number, row in enumerate(rows, start=out.rows_read + 1):
         out.rows_read = number
         subject = _party_item(row, columns.subject, number, out)
         partner = _party_item(row, columns.partner, number, out)
         if subject is None or partner is None:
             continue
+        rank = _rank(row, columns, number, out)
+        statement_key = _statement_key(row, columns, subject, partner)
+        if rank == "deprecated":
+            out.deprecated.add(statement_key)
+            continue
+        if rank == "preferred":
+            out.preferred.add(statement_key)
         if subject == partner:
             out.rejected_rows.add("self-loop (an item twinned with itself)", f"row {number}: {subject}")
             continue
@@ -103,8 +123,25 @@ def extract_twinning(
             statement = out.statements[key] = DirectedStatement(subject, partner, number)
         else:
             out.duplicate_rows += 1
+        if rank:
+            statement.ranks.add(rank)
         _read_statement_details(row, columns, statement, number, out)
     return out
+
+
+def _rank(row: Row, columns: TwinningColumns, number: int, out: TwinningExtract) -> str | None:
+    term = row.get(columns.rank) if columns.rank else None
+    if term is None:
+        return None
+    rank = rank_name(term)
+    if rank is None:
+        out.dropped_values.add("rank is not a wikibase rank", f"row {number}: {term.value!r}")
+    return rank
+
+
+def _statement_key(row: Row, columns: TwinningColumns, subject: str, partner: str) -> str:
+    term = row.get(columns.statement) if columns.statement else None
+    return term.value if isinstance(term, ox.NamedNode) else f"{subject}->{partner}"
 
 
 def _party_item(row: Row, party: PartyColumns, number: int, out: TwinningExtract) -> str | None:
@@ -163,6 +200,13 @@ def _read_statement_details(
 ) -> None:
     if columns.statement and isinstance(row.get(columns.statement), ox.NamedNode):
         statement.statement_iris.add(row[columns.statement].value)
+    reference = row.get(columns.reference_url) if columns.reference_url else None
+    if isinstance(reference, ox.NamedNode):
+        statement.reference_urls.add(reference.value)
+    elif reference is not None:
+        out.dropped_values.add(
+            "reference URL is not an IRI", f"row {number}: {statement.subject} {reference.value!r}"
+        )
     for date_col, precision_col, target in (
         (columns.start, columns.start_precision, statement.starts),
         (columns.end, columns.end_precision, statement.ends),

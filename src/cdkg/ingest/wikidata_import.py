@@ -11,13 +11,15 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdkg.ingest.import_summary import ImportSummary
-from cdkg.ingest.results_file import open_results
-from cdkg.ingest.twinning_columns import find_twinning_columns
+from cdkg.ingest.parties import PartyRecord, extract_parties, party_triples
+from cdkg.ingest.results_file import open_results, results_from_bytes
+from cdkg.ingest.twinning_columns import ColumnError, find_twinning_columns
 from cdkg.ingest.twinning_graph import PARTY_CLASSES, ImportDescription, graph_triples
-from cdkg.ingest.twinning_statements import extract_twinning
+from cdkg.ingest.twinning_statements import TwinningExtract, extract_twinning
 from cdkg.namespaces import WIKIDATA_GRAPH
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,18 @@ class ImportOptions:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class WikidataImportOptions:
+    """What identifies an import of WDQS replies besides their bytes (see PreparedImport.sha256)."""
+
+    retrieved_at: str
+    statement_batches: int
+    party_batches: int
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
 @dataclass
 class PreparedImport:
     """A mapped import ready to be built into the graph."""
@@ -43,7 +57,7 @@ class PreparedImport:
     graph_iri: str
     source_path: Path
     sha256: str
-    options: ImportOptions
+    options: ImportOptions | WikidataImportOptions
     triples: list[ox.Triple]
     summary: ImportSummary
 
@@ -105,4 +119,67 @@ def prepare_twinning_import(
         options=options,
         triples=triples,
         summary=ImportSummary.of(extract),
+    )
+
+
+def inputs_sha256(statement_results: list[bytes], party_results: list[bytes]) -> str:
+    """One digest over every reply, in order, each framed by its kind and length (no ambiguity)."""
+    digest = hashlib.sha256()
+    for kind, bodies in (("statements", statement_results), ("parties", party_results)):
+        for body in bodies:
+            digest.update(f"{kind} {len(body)}\n".encode())
+            digest.update(body)
+    return digest.hexdigest()
+
+
+def prepare_wikidata_import(
+    statement_results: list[bytes],
+    party_results: list[bytes],
+    retrieved_at: str,
+    name: str,
+    today: date | None = None,
+) -> PreparedImport:
+    """Map WDQS JSON replies of twinning-statements.rq and parties.rq (one body per batch).
+
+    `retrieved_at` (xsd:dateTime, e.g. 2026-05-01T12:00:00Z) is recorded on every claim.
+    Raises ResultsFileError on a body that is not SPARQL JSON results, ColumnError when a
+    statements reply lacks the item and partner columns, ValueError on a bad name or date.
+    """
+    name = check_source_name(name)
+    if not _DATETIME.match(retrieved_at):
+        raise ValueError(f"retrieved_at {retrieved_at!r} is not an xsd:dateTime like 2026-05-01T12:00:00Z.")
+    extract = TwinningExtract()
+    for number, body in enumerate(statement_results, start=1):
+        table = results_from_bytes(body, f"twinning-statements batch {number}")
+        try:
+            columns = find_twinning_columns(table.variables, "item", "partner")
+        except ColumnError as exc:
+            raise ColumnError(f"twinning-statements batch {number}: {exc}") from None
+        extract_twinning(table.rows, columns, out=extract)
+    records: dict[str, PartyRecord] = {}
+    for number, body in enumerate(party_results, start=1):
+        table = results_from_bytes(body, f"parties batch {number}")
+        extract_parties(table.rows, extract.dropped_values, records)
+    sha256 = inputs_sha256(statement_results, party_results)
+    about = ImportDescription(
+        name=name,
+        source_file=(
+            f"WDQS replies: twinning-statements.rq x{len(statement_results)}, "
+            f"parties.rq x{len(party_results)}"
+        ),
+        sha256=sha256,
+        started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        retrieved_at=retrieved_at,
+    )
+    triples = graph_triples(extract, about, today or date.today(), describe_parties=False)
+    parties = {qid for statement in extract.statements.values() for qid in statement.pair}
+    described, counts = party_triples(parties, records, extract.dropped_values)
+    return PreparedImport(
+        name=name,
+        graph_iri=WIKIDATA_GRAPH + name,
+        source_path=Path(f"wdqs-{name}"),
+        sha256=sha256,
+        options=WikidataImportOptions(retrieved_at, len(statement_results), len(party_results)),
+        triples=triples + described,
+        summary=ImportSummary.of(extract, dict(counts)),
     )

@@ -71,3 +71,22 @@ def whole_number(value: str) -> int | None:
 def is_wkt_point(value: str) -> bool:
     """Whether a coordinate is a WKT point as WDQS writes P625 (`Point(lon lat)`, maybe with a globe IRI)."""
     return bool(_WKT_POINT.match(value))
+
+
+WIKIBASE = "http://wikiba.se/ontology#"
+RANKS = {
+    WIKIBASE + "PreferredRank": "preferred",
+    WIKIBASE + "NormalRank": "normal",
+    WIKIBASE + "DeprecatedRank": "deprecated",
+}
+
+
+RANK_IRIS = {name: iri for iri, name in RANKS.items()}
+
+
+def rank_name(term: object) -> str | None:
+    """`preferred`, `normal` or `deprecated` for a wikibase:rank IRI (or those words), else None."""
+    value = getattr(term, "value", None)
+    if value in RANKS.values():
+        return value
+    return RANKS.get(value) if isinstance(term, ox.NamedNode) else None

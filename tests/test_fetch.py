@@ -1,0 +1,144 @@
+"""`cdkg fetch` against a local stand-in for WDQS: batches, cache, resume, and faults that change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cdkg.build import build_graph
+from cdkg.cli import main
+from cdkg.fetch import FetchError, cache_dir, fetch_wikidata
+from cdkg.graph.datadir import DataDir
+from cdkg.graph.served import ServedGraph
+from cdkg.ingest.query_batches import BATCH_SIZES, load_query, render_batches
+from cdkg.ingest.wdqs import ResponseCache, WdqsClient
+from tests.wdqs_replay import SPARQL_JSON, ReplayServer, Reply
+
+DATA = Path(__file__).resolve().parent / "data" / "wikidata"
+ITEMS = ["Q1001", "Q1002", "Q1003", "Q1004"]
+
+
+def _json_reply(body: bytes) -> Reply:
+    return Reply(200, body, (("Content-Type", SPARQL_JSON),))
+
+
+def _items_body() -> bytes:
+    bindings = [{"item": {"type": "uri", "value": f"http://www.wikidata.org/entity/{q}"}} for q in ITEMS]
+    return json.dumps({"head": {"vars": ["item"]}, "results": {"bindings": bindings}}, indent=1).encode()
+
+
+def _queries() -> dict[str, str]:
+    (statements,) = render_batches(
+        load_query("twinning-statements"), ITEMS, BATCH_SIZES["twinning-statements"]
+    )
+    (parties,) = render_batches(load_query("parties"), ITEMS, BATCH_SIZES["parties"])
+    return {"items": load_query("twinning-items"), "statements": statements, "parties": parties}
+
+
+def _script_answers(wdqs: ReplayServer, *, statements: list[Reply] | None = None) -> None:
+    queries = _queries()
+    wdqs.script(_json_reply(_items_body()), query=queries["items"])
+    wdqs.script(
+        *(statements or []),
+        _json_reply((DATA / "twinning-statements-batch-1.srj.json").read_bytes()),
+        query=queries["statements"],
+    )
+    wdqs.script(_json_reply((DATA / "parties-batch-1.srj.json").read_bytes()), query=queries["parties"])
+
+
+def _client(wdqs: ReplayServer, attempts: int = 2) -> WdqsClient:
+    return WdqsClient(wdqs.url, max_attempts=attempts, read_timeout=5, sleep=lambda _: None)
+
+
+def _agreements(data_dir: DataDir) -> int:
+    query = (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/cdkg/graph/wikidata/wikidata> "
+        "{ ?a a <https://w3id.org/cdkg/ontology#TwinningAgreement> } }"
+    )
+    return int(next(ServedGraph(data_dir).query(query))["n"].value)
+
+
+@pytest.fixture()
+def data_dir(tmp_path) -> DataDir:
+    data_dir = DataDir(tmp_path / "data")
+    build_graph(data_dir)
+    return data_dir
+
+
+def test_fetch_runs_every_batch_then_publishes_one_import(data_dir):
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        _script_answers(wdqs)
+        result = fetch_wikidata(data_dir, client=_client(wdqs))
+        assert len(wdqs.requests) == 3
+    assert (result.counts.fetched, result.counts.from_cache) == (3, 0)
+    assert result.counts.batches == {"twinning-items": 1, "twinning-statements": 1, "parties": 1}
+    assert result.imported.summary.deprecated_statements == 1
+    assert _agreements(data_dir) == 2
+    assert len(ResponseCache(cache_dir(data_dir)).entries()) == 3
+
+
+def test_second_fetch_is_answered_from_the_cache_and_changes_nothing(data_dir):
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        _script_answers(wdqs)
+        fetch_wikidata(data_dir, client=_client(wdqs))
+        published = data_dir.current().build_id
+        again = fetch_wikidata(data_dir, client=_client(wdqs))
+        assert len(wdqs.requests) == 3
+    assert (again.counts.fetched, again.counts.from_cache) == (0, 3)
+    assert again.imported.summary.unchanged
+    assert data_dir.current().build_id == published
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Reply.unavailable(),
+        Reply.truncated("p190-weimar.srj.json"),
+        Reply.query_timeout(),
+        Reply(drop="reset"),
+    ],
+    ids=["503", "truncated", "query-timeout", "reset"],
+)
+def test_a_failing_batch_imports_nothing_and_the_next_fetch_resumes(data_dir, fault):
+    before = data_dir.current().build_id
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        _script_answers(wdqs, statements=[fault, fault])
+        with pytest.raises(FetchError) as failure:
+            fetch_wikidata(data_dir, client=_client(wdqs, attempts=2))
+        message = str(failure.value)
+        assert "twinning-statements batch 1/1 failed" in message
+        assert "the graph being served is unchanged" in message
+        assert "run `cdkg fetch` again to resume" in message
+        assert data_dir.current().build_id == before
+        cached = ResponseCache(cache_dir(data_dir)).entries()
+        assert [entry.label for entry in cached] == ["twinning-items batch 1/1"]
+        resumed = fetch_wikidata(data_dir, client=_client(wdqs))
+    assert (resumed.counts.fetched, resumed.counts.from_cache) == (2, 1)
+    assert _agreements(data_dir) == 2
+
+
+def test_a_failed_refresh_leaves_the_cache_as_it_was(data_dir):
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        _script_answers(wdqs)
+        fetch_wikidata(data_dir, client=_client(wdqs))
+        cache = ResponseCache(cache_dir(data_dir))
+        before = {(e.label, e.body_sha256, e.retrieved_at) for e in cache.entries()}
+        queries = _queries()
+        wdqs.script(_json_reply(_items_body()), query=queries["items"])
+        wdqs.script(Reply.unavailable(), Reply.unavailable(), query=queries["statements"])
+        with pytest.raises(FetchError, match="the cache is unchanged"):
+            fetch_wikidata(data_dir, client=_client(wdqs), refresh=True)
+    assert {(e.label, e.body_sha256, e.retrieved_at) for e in cache.entries()} == before
+
+
+def test_cli_fetch_prints_batches_and_the_import_summary(data_dir):
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        _script_answers(wdqs)
+        result = CliRunner().invoke(main, ["--data-dir", str(data_dir.root), "fetch", "--endpoint", wdqs.url])
+    assert result.exit_code == 0, result.output
+    assert "batches: 3 (3 fetched, 0 from the cache)" in result.output
+    assert "agreements (one per pair)" in result.output
+    assert "published build" in result.output
