@@ -306,32 +306,29 @@ class Measured:
 
 
 def measure(name: str, path: Path, kind: str, runs: int) -> Measured:
+    """map, import, bulk_load, alternately; the peer loads the quads of the same run's build (the
+    mapping may change under a long benchmark while others work on it, so no run reuses another's)."""
     result = Measured(name)
-    with tempfile.TemporaryDirectory(prefix="cdkg-bench-") as tmp:
-        dump = Path(tmp) / "build.nq"
-        for run in range(runs):
+    for run in range(runs):
+        with tempfile.TemporaryDirectory(prefix="cdkg-bench-") as tmp:
             mapped, rss = run_child("map", str(path), kind)
             result.rows, result.map_rss = mapped["rows"], max(result.map_rss, rss)
             result.map_s.append(mapped["seconds"])
-            work = Path(tmp) / f"import-{run}"
-            work.mkdir()
-            imported, rss = run_child("import", str(path), kind, str(work))
-            if not dump.exists():  # the same quads every run: dump them once for the peer
-                run_child("dump", imported["store"], str(dump))
+            imported, rss = run_child("import", str(path), kind, tmp)
             result.quads, result.import_rss = imported["quads"], max(result.import_rss, rss)
             result.import_s.append(imported["seconds"])
-            peer = Path(tmp) / f"peer-{run}"
-            peer.mkdir()
-            loaded, rss = run_child("bulk", str(dump), str(peer))
-            if loaded["quads"] != result.quads:
-                raise RuntimeError(f"bulk_load stored {loaded['quads']} quads, the build {result.quads}")
+            dump = Path(tmp) / "build.nq"
+            run_child("dump", imported["store"], str(dump))
+            loaded, rss = run_child("bulk", str(dump), tmp)
+            if loaded["quads"] != imported["quads"]:
+                raise RuntimeError(f"bulk_load stored {loaded['quads']} quads, the build {imported['quads']}")
             result.bulk_rss = max(result.bulk_rss, rss)
             result.bulk_s.append(loaded["seconds"])
-            print(
-                f"  {name} run {run + 1}: map {result.map_s[-1]:.2f} s, import {result.import_s[-1]:.2f} s, "
-                f"bulk_load {result.bulk_s[-1]:.2f} s",
-                flush=True,
-            )
+        print(
+            f"  {name} run {run + 1}: map {result.map_s[-1]:.2f} s, import {result.import_s[-1]:.2f} s "
+            f"({result.quads:,} quads), bulk_load {result.bulk_s[-1]:.2f} s",
+            flush=True,
+        )
     return result
 
 
