@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -454,15 +453,3 @@ def test_property_paths_are_written_as_in_sparql():
         "x:seq": "cdo:party/cdo:inCountry",
         "x:star": "<http://example.org/p>*",
     }
-
-
-def test_validate_module_stays_below_build_and_the_web_layer():
-    source = Path(__file__).resolve().parents[1] / "src" / "cdkg" / "validate.py"
-    imported = set()
-    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-    forbidden = ("cdkg.build", "cdkg.cli", "cdkg.web", "cdkg.ingest", "flask")
-    assert not [name for name in imported if name.startswith(forbidden)]
