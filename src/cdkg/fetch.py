@@ -89,7 +89,7 @@ class _BatchSource:
         try:
             response = self.client.select(query)
         except WdqsError as exc:
-            raise FetchError(self._failure(label, str(exc))) from exc
+            raise FetchError(self.failure(label, str(exc))) from exc
         self.counts.fetched += 1
         self.counts.rows += response.rows
         self.retrieved.append(response.retrieved_at)
@@ -99,7 +99,7 @@ class _BatchSource:
             self.cache.put(response, label)
         return response.body
 
-    def _failure(self, label: str, problem: str) -> str:
+    def failure(self, label: str, problem: str) -> str:
         if self.refresh:
             kept = "the cache is unchanged (a refresh replaces it only when every batch is in)"
             again = "run `cdkg fetch --refresh` again"
@@ -149,7 +149,7 @@ def fetch_wikidata(
             "parties", render_batches(load_query("parties"), items | partners, BATCH_SIZES["parties"])
         )
     except KeyboardInterrupt as exc:
-        raise FetchError(source._failure("the fetch", "interrupted")) from exc
+        raise FetchError(source.failure("the fetch", "interrupted")) from exc
     retrieved_at = max(source.retrieved)
     prepared = prepare_wikidata_import(
         statement_bodies, party_bodies, retrieved_at=retrieved_at, name=SOURCE_NAME, today=today

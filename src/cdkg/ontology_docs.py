@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DC, DCTERMS, SDO
 
-DOCUMENTATION_FILE = "ontology.html"
+from cdkg.graph.datadir import DOCUMENTATION_FILE  # noqa: F401  (re-exported)
 
 # Predicates pyLODE reads as a term's title: it prints all of them, run together, as the heading.
 _LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title, DC.title, SDO.name)

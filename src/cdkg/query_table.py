@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from cdkg.namespaces import PREFIXES, XSD
+
 _RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
     "xml": ox.QueryResultsFormat.XML,
@@ -24,8 +26,6 @@ def render_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
             fmt = "turtle"
         if fmt not in _GRAPH_FORMATS:
             raise ValueError(f"a graph result prints as turtle or ntriples, not {fmt}.")
-        from cdkg.namespaces import PREFIXES
-
         prefixes = PREFIXES if fmt == "turtle" else None
         return ox.serialize(result, format=_GRAPH_FORMATS[fmt], prefixes=prefixes).decode()
     if fmt in _RESULT_FORMATS:
@@ -48,8 +48,6 @@ def solutions_table(solutions: ox.QuerySolutions) -> str:
 
 
 def _cell(term: object) -> str:
-    from cdkg.namespaces import PREFIXES, XSD
-
     if term is None:
         text = ""
     elif isinstance(term, ox.NamedNode):

@@ -4,6 +4,7 @@ Layout::
 
     <data>/builds/<id>/store/      an on-disk pyoxigraph store, never written after publication
     <data>/builds/<id>/build.json  what went into it (sources, counts, times)
+    <data>/builds/<id>/ontology.html  the ontology's documentation
     <data>/current                 JSON naming the published build; replaced atomically
     <data>/sources/wikidata/       mapped Wikidata imports (N-Quads + metadata), inputs of every build
     <data>/build.lock              held by the one process that is building
@@ -27,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 KEEP_PREVIOUS_BUILDS = 2
+# The ontology's HTML documentation, written by each build beside its store.
+DOCUMENTATION_FILE = "ontology.html"
 
 
 class DataDirError(RuntimeError):

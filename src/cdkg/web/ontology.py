@@ -12,9 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from cdkg.graph.datadir import DataDirError
+from cdkg.graph.datadir import DOCUMENTATION_FILE, DataDirError
 from cdkg.namespaces import ONTOLOGY, ONTOLOGY_GRAPH, OWL, PREFIXES
-from cdkg.ontology_docs import DOCUMENTATION_FILE
 from cdkg.web import served_graph
 from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format
 
