@@ -55,7 +55,7 @@ def test_every_ontology_term_produced_by_the_wikidata_mapping_is_defined(importe
         "http://www.wikidata.org/entity/Q1,http://www.wikidata.org/entity/Q2,"
         "1990-01-01T00:00:00Z,9,2000-01-01T00:00:00Z,9\n"
     )
-    quads += prepare_twinning_import(dated, ImportOptions()).triples
+    quads += list(prepare_twinning_import(dated, ImportOptions()).triples)
     undefined = _terms_used(quads) - _defined(_ontology())
     assert not undefined, f"terms the mapping writes but the ontology lacks: {sorted(undefined)}"
 

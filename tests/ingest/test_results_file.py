@@ -85,6 +85,22 @@ def test_non_utf8_file_is_refused_with_its_line(tmp_path):
         open_results(path)
 
 
+def test_non_utf8_byte_far_into_a_large_file_is_refused_with_its_line_and_offset(tmp_path):
+    row = "http://www.wikidata.org/entity/Q1,Zurich\n"
+    good = "city,cityLabel\n" + row * 60_000  # over 2 MiB: the check reads the file in blocks
+    path = tmp_path / "large.csv"
+    path.write_bytes(good.encode() + "Z\xfcrich\n".encode("latin-1"))
+    with pytest.raises(ResultsFileError, match=f"line 60002: byte {len(good) + 1} is not UTF-8"):
+        open_results(path)
+
+
+def test_character_cut_at_the_end_of_a_file_is_refused(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_bytes("city,cityLabel\nhttp://www.wikidata.org/entity/Q1,Z\u00fc".encode()[:-1])
+    with pytest.raises(ResultsFileError, match="ends inside a character"):
+        open_results(path)
+
+
 def test_csv_row_with_missing_cells_is_refused_with_its_line(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text(

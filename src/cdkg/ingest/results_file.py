@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 
@@ -64,21 +66,42 @@ def open_results(path: Path, fmt: str | None = None) -> ResultsTable:
     fmt = fmt or guess_format(path)
     if fmt not in FORMATS:
         raise ResultsFileError(f"unknown results format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    _check_utf8(path)
+    if fmt == "csv":
+        try:
+            handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by the rows)
+        except OSError as exc:
+            raise ResultsFileError(f"{path}: cannot read the file: {exc.strerror}.") from exc
+        return _open_csv(path, handle)
+    return _open_with_oxigraph(path, fmt, path)
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8, naming the line, before parsing it (read in blocks, not held)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    bad = max(exc.start - len(exc.object) + len(block), 0)
+                    line = lines + block[:bad].count(b"\n") + 1
+                    raise ResultsFileError(
+                        f"{path}: line {line}: byte {offset + bad} is not UTF-8; "
+                        "SPARQL result files are UTF-8: re-export or convert the file."
+                    ) from exc
+                offset += len(block)
+                lines += block.count(b"\n")
+            decoder.decode(b"", final=True)
     except OSError as exc:
         raise ResultsFileError(f"{path}: cannot read the file: {exc.strerror}.") from exc
-    try:
-        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
         raise ResultsFileError(
-            f"{path}: line {line}: byte {exc.start} is not UTF-8; "
-            "SPARQL result files are UTF-8: re-export or convert the file."
+            f"{path}: line {lines + 1}: the file ends inside a character, so it is not UTF-8 "
+            "or it is truncated: re-export it."
         ) from exc
-    if fmt == "csv":
-        return _open_csv(path, text)
-    return _open_with_oxigraph(path, fmt, text)
 
 
 def results_from_bytes(data: bytes, origin: str, fmt: str = "json") -> ResultsTable:
@@ -90,37 +113,44 @@ def results_from_bytes(data: bytes, origin: str, fmt: str = "json") -> ResultsTa
     except UnicodeDecodeError as exc:
         raise ResultsFileError(f"{origin}: byte {exc.start} is not UTF-8.") from exc
     if fmt == "csv":
-        return _open_csv(Path(origin), text)
+        return _open_csv(Path(origin), io.StringIO(text, newline=""))
     return _open_with_oxigraph(Path(origin), fmt, text)
 
 
-def _open_csv(path: Path, text: str) -> ResultsTable:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _open_csv(path: Path, handle: TextIO) -> ResultsTable:
+    reader = csv.reader(handle)
     try:
         header = next(reader)
     except StopIteration:
+        handle.close()
         raise ResultsFileError(f"{path}: the file is empty; expected a header row.") from None
     variables = [name.strip().lstrip("?$") for name in header]
     if not all(variables):
+        handle.close()
         raise ResultsFileError(f"{path}: line 1: the header has an empty column name.")
 
     def rows() -> Iterator[Row]:
-        for cells in reader:
-            if not cells:
-                continue
-            if len(cells) != len(variables):
-                raise ResultsFileError(
-                    f"{path}: line {reader.line_num}: {len(cells)} cells where the header has "
-                    f"{len(variables)}; the file is truncated or not a SPARQL CSV result."
-                )
-            row: Row = {}
-            for name, cell in zip(variables, cells, strict=True):
-                if cell == "":
-                    continue
-                row[name] = _csv_term(cell, path, reader.line_num)
-            yield row
+        with handle:
+            yield from _csv_rows(reader, variables, path)
 
     return ResultsTable(path, "csv", variables, rows())
+
+
+def _csv_rows(reader, variables: list[str], path: Path) -> Iterator[Row]:
+    for cells in reader:
+        if not cells:
+            continue
+        if len(cells) != len(variables):
+            raise ResultsFileError(
+                f"{path}: line {reader.line_num}: {len(cells)} cells where the header has "
+                f"{len(variables)}; the file is truncated or not a SPARQL CSV result."
+            )
+        row: Row = {}
+        for name, cell in zip(variables, cells, strict=True):
+            if cell == "":
+                continue
+            row[name] = _csv_term(cell, path, reader.line_num)
+        yield row
 
 
 def _csv_term(cell: str, path: Path, line: int) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -134,9 +164,13 @@ def _csv_term(cell: str, path: Path, line: int) -> ox.NamedNode | ox.BlankNode |
     return ox.Literal(cell)
 
 
-def _open_with_oxigraph(path: Path, fmt: str, text: str) -> ResultsTable:
+def _open_with_oxigraph(path: Path, fmt: str, source: str | Path) -> ResultsTable:
+    """Parse with pyoxigraph, from text held in memory or streaming from a file."""
     try:
-        parsed = ox.parse_query_results(text, _OX_FORMATS[fmt])
+        if isinstance(source, Path):
+            parsed = ox.parse_query_results(path=str(source), format=_OX_FORMATS[fmt])
+        else:
+            parsed = ox.parse_query_results(source, _OX_FORMATS[fmt])
     except SyntaxError as exc:
         raise ResultsFileError(f"{path}: not valid SPARQL {fmt.upper()} results: {exc}.") from exc
     if isinstance(parsed, ox.QueryBoolean):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,10 +79,12 @@ def claim_iri(statement: DirectedStatement) -> str:
 
 def graph_triples(
     extract: TwinningExtract, about: ImportDescription, today: date, describe_parties: bool = True
-) -> list[ox.Triple]:
-    """All triples of one import; the build puts them in the import's own named graph.
+) -> Iterator[ox.Triple]:
+    """All triples of one import, made as they are consumed; the build writes them to the import's graph.
 
-    With `describe_parties=False` the parties are left to the caller (cdkg.ingest.parties).
+    They are yielded agreement by agreement rather than returned as a list: at 200,000 statements a
+    list of triples alone would take about 800 MB. With `describe_parties=False` the parties are
+    left to the caller (cdkg.ingest.parties).
     """
     triples: list[ox.Triple] = []
 
@@ -101,12 +104,15 @@ def graph_triples(
 
     if describe_parties:
         _party_triples(extract, about, add)
+    yield from triples
+    triples.clear()
     by_pair: dict[tuple[str, str], list[DirectedStatement]] = {}
     for statement in extract.statements.values():
         by_pair.setdefault(statement.pair, []).append(statement)
     for pair, statements in by_pair.items():
         _agreement_triples(pair, statements, activity, about, today, add)
-    return triples
+        yield from triples
+        triples.clear()
 
 
 def _party_triples(extract: TwinningExtract, about: ImportDescription, add) -> None:

@@ -22,7 +22,7 @@ from cdkg.ingest.wikidata_terms import (
 EXAMPLES_KEPT = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class DirectedStatement:
     """One side's claim, `subject` twinned with `partner`, as seen in one or more rows."""
 
@@ -40,7 +40,7 @@ class DirectedStatement:
         return unordered_pair(self.subject, self.partner)
 
 
-@dataclass
+@dataclass(slots=True)
 class PartyFacts:
     """What the rows say about one item: labels, population values, coordinates."""
 

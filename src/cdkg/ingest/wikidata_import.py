@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -49,6 +51,16 @@ class WikidataImportOptions:
         return dict(self.__dict__)
 
 
+class ImportTriples:
+    """An import's triples, made afresh each time they are iterated, so that none are held in memory."""
+
+    def __init__(self, make: Callable[[], Iterable[ox.Triple]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._make())
+
+
 @dataclass
 class PreparedImport:
     """A mapped import ready to be built into the graph."""
@@ -58,7 +70,7 @@ class PreparedImport:
     source_path: Path
     sha256: str
     options: ImportOptions | WikidataImportOptions
-    triples: list[ox.Triple]
+    triples: ImportTriples
     summary: ImportSummary
 
 
@@ -110,7 +122,8 @@ def prepare_twinning_import(
         subject_class=options.subject_class,
         partner_class=options.partner_class,
     )
-    triples = graph_triples(extract, about, today or date.today())
+    day = today or date.today()
+    triples = ImportTriples(lambda: graph_triples(extract, about, day))
     return PreparedImport(
         name=name,
         graph_iri=graph_iri,
@@ -171,15 +184,18 @@ def prepare_wikidata_import(
         started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         retrieved_at=retrieved_at,
     )
-    triples = graph_triples(extract, about, today or date.today(), describe_parties=False)
+    day = today or date.today()
     parties = {qid for statement in extract.statements.values() for qid in statement.pair}
     described, counts = party_triples(parties, records, extract.dropped_values)
+    triples = ImportTriples(
+        lambda: chain(graph_triples(extract, about, day, describe_parties=False), described)
+    )
     return PreparedImport(
         name=name,
         graph_iri=WIKIDATA_GRAPH + name,
         source_path=Path(f"wdqs-{name}"),
         sha256=sha256,
         options=WikidataImportOptions(retrieved_at, len(statement_results), len(party_results)),
-        triples=triples + described,
+        triples=triples,
         summary=ImportSummary.of(extract, dict(counts)),
     )
