@@ -1,0 +1,357 @@
+"""Benchmark: the SPARQL endpoint as `cdkg serve` runs it, against Oxigraph's own server on the same data.
+
+Data: a temporary data directory with the default graph plus the real 2021 Wikidata P190 export,
+imported with `cdkg import` and the options the test suite uses. Ours: `cdkg serve` (gunicorn, its
+default options) on 127.0.0.1. Peer: `oxigraph serve-read-only` (the `oxigraph` package, the bench
+extra, same version as pyoxigraph) over a fresh location loaded (`oxigraph load`) with the N-Quads
+of our build, default graph included: our default graph is stored as the merge of the named graphs,
+so both servers hold the same dataset and get the same query text. Both must give the same answer
+to each query before anything is measured.
+
+Load: a fixed number of GET requests per query (a small SELECT and an aggregate) from the same
+number of client threads, each on its own keep-alive connection, asking for SPARQL JSON results.
+Both servers stay up for the whole run and are measured alternately, in rounds, ours first in
+odd rounds and Oxigraph first in even ones: the machine has two cores and other work on it comes
+and goes, so interleaving spreads that noise over both, and the ratio is the figure that counts.
+Only one server is loaded at a time. Printed per server and query: requests/s, p50 and p99
+latency, server CPU per request (every process of its session), then ours/Oxigraph ratios.
+
+    python bench/sparql_endpoint.py [--quick] [--small-requests N] [--aggregate-requests N]
+        [--concurrency C] [--rounds R] [--timeout SECONDS] [--csv PATH]
+
+Bounded in requests and in time: past --timeout both servers are killed and the run fails.
+Everything binds 127.0.0.1. Servers and temporary directories are removed on exit, Ctrl-C included.
+Run on demand; not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from _http_load import LoadError, LoadResult, fetch, run_load
+from _servers import ServerProcess, free_port
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CDKG_SHARED_DIR", REPO.parent / "shared"))
+DEFAULT_CSV = SHARED / "data" / "wdqs-p190-cities-2021" / "query.csv"
+# The options of REAL_CSV_OPTIONS in tests/conftest.py, as `cdkg import` spells them.
+IMPORT_OPTIONS = ["--subject-class", "city", "--label-language", "it"]
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+
+PREFIXES = """PREFIX cdo: <https://w3id.org/cdkg/ontology#>
+PREFIX actor: <https://w3id.org/cdkg/id/actor/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    key: str
+    name: str
+    sparql: str
+    requests: int
+    quick_requests: int
+
+
+QUERIES = [
+    BenchQuery(
+        "small",
+        "small SELECT",
+        PREFIXES
+        + """SELECT ?partner ?label WHERE {
+  ?agreement cdo:party actor:Q216, ?partner .
+  FILTER(?partner != actor:Q216)
+  OPTIONAL { ?partner rdfs:label ?label }
+}
+ORDER BY ?label ?partner
+LIMIT 10""",
+        requests=2000,
+        quick_requests=100,
+    ),
+    BenchQuery(
+        "aggregate",
+        "aggregate",
+        PREFIXES
+        + """SELECT ?actor (MIN(?name) AS ?label) (COUNT(DISTINCT ?agreement) AS ?agreements) WHERE {
+  ?agreement a cdo:TwinningAgreement ; cdo:party ?actor .
+  OPTIONAL { ?actor rdfs:label ?name }
+}
+GROUP BY ?actor
+ORDER BY DESC(?agreements) ?actor
+LIMIT 10""",
+        requests=200,
+        quick_requests=10,
+    ),
+]
+
+
+class BenchTimeout(Exception):
+    """The run went past --timeout."""
+
+
+def _raise_timeout(signum, frame) -> None:
+    raise BenchTimeout("the benchmark ran past --timeout; both servers are being stopped")
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def run_step(description: str, command: list[str], log: Path) -> None:
+    """Run a preparation command; on failure, stop with its output."""
+    started = time.perf_counter()
+    with open(log, "wb") as out:
+        completed = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if completed.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"{description} failed ({completed.returncode}): {' '.join(command)}\n{tail}")
+    print(f"  {description}: {time.perf_counter() - started:.1f} s")
+
+
+DUMP_NQUADS = """
+import sys, pyoxigraph as ox
+from pathlib import Path
+from cdkg.graph.datadir import DataDir
+build = DataDir(Path(sys.argv[1])).current()
+ox.serialize(ox.Store.read_only(str(build.store_path)), output=sys.argv[2], format=ox.RdfFormat.N_QUADS)
+print(build.info["quads"])
+"""
+
+
+def prepare_data(workdir: Path, csv_path: Path, oxigraph: str) -> tuple[Path, Path, int]:
+    """Our data directory (import of the real export) and the peer's location loaded with its quads."""
+    data_dir = workdir / "cdkg-data"
+    nquads = workdir / "build.nq"
+    location = workdir / "oxigraph"
+    run_step(
+        "cdkg import of the real export",
+        [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir), "import", str(csv_path), *IMPORT_OPTIONS],
+        workdir / "import.log",
+    )
+    # In a child process, so that this one never holds RocksDB threads or the store open.
+    run_step(
+        "N-Quads dump of the build",
+        [sys.executable, "-c", DUMP_NQUADS, str(data_dir), str(nquads)],
+        workdir / "dump.log",
+    )
+    quads = int((workdir / "dump.log").read_text().split()[-1])
+    run_step(
+        "oxigraph load of the same quads",
+        [oxigraph, "load", "--location", str(location), "--file", str(nquads)],
+        workdir / "load.log",
+    )
+    return data_dir, location, quads
+
+
+def query_path(endpoint: str, sparql: str) -> str:
+    return endpoint + "?" + urllib.parse.urlencode({"query": sparql})
+
+
+def rows_of(body: bytes, server: str, query: BenchQuery) -> list[tuple]:
+    """The solutions of a SPARQL JSON answer as comparable tuples, in answer order."""
+    try:
+        document = json.loads(body)
+        variables = document["head"]["vars"]
+        bindings = document["results"]["bindings"]
+    except (ValueError, KeyError) as exc:
+        raise RuntimeError(
+            f"{server} gave no SPARQL JSON results to the {query.name}: {body[:300]!r}"
+        ) from exc
+    return [
+        tuple(tuple(sorted(row[var].items())) if var in row else None for var in variables)
+        for row in bindings
+    ]
+
+
+def check_same_answers(servers: list[ServerProcess], query: BenchQuery) -> dict[str, bytes]:
+    """Ask every server once; all must answer 200 with the same non-empty solutions, else stop loudly."""
+    bodies: dict[str, bytes] = {}
+    answers: dict[str, list[tuple]] = {}
+    for server in servers:
+        path = query_path(server.endpoint, query.sparql)
+        status, body = fetch("127.0.0.1", server.port, path, JSON_RESULTS, timeout=60)
+        if status != 200:
+            raise RuntimeError(f"{server.name} answered {status} to the {query.name}: {body[:300]!r}")
+        bodies[server.name] = body
+        answers[server.name] = rows_of(body, server.name, query)
+    (first, first_rows), *others = answers.items()
+    if not first_rows:
+        raise RuntimeError(
+            f"{first} found no solution to the {query.name}: the data is not what it should be"
+        )
+    for name, rows in others:
+        if rows != first_rows:
+            raise RuntimeError(
+                f"{first} and {name} disagree on the {query.name}: {len(first_rows)} vs {len(rows)} rows;\n"
+                f"first rows: {first_rows[:2]}\nvs {rows[:2]}"
+            )
+    print(f"  {query.name}: both answer the same {len(first_rows)} rows")
+    return bodies
+
+
+@dataclass
+class Measured:
+    """One server's figures on one query, summed over the rounds."""
+
+    load: LoadResult
+    server_cpu_seconds: float
+
+    def merged(self, other: Measured | None) -> Measured:
+        if other is None:
+            return self
+        return Measured(other.load.merged(self.load), other.server_cpu_seconds + self.server_cpu_seconds)
+
+    @property
+    def server_cpu_per_request(self) -> float:
+        return self.server_cpu_seconds / self.load.requests
+
+
+def measure(server: ServerProcess, path: str, body: bytes, requests: int, concurrency: int) -> Measured:
+    cpu_before = server.cpu_seconds()
+    load = run_load("127.0.0.1", server.port, path, JSON_RESULTS, body, requests, concurrency, timeout=120)
+    return Measured(load, server.cpu_seconds() - cpu_before)
+
+
+def print_table(results: dict[str, dict[str, Measured]], concurrency: int) -> None:
+    print()
+    print(
+        f"{'query':<13} {'server':<9} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'server CPU ms/req':>17} {'client CPU ms/req':>17}"
+    )
+    for query_name, by_server in results.items():
+        for server_name, measured in by_server.items():
+            load = measured.load
+            print(
+                f"{query_name:<13} {server_name:<9} {load.requests:>8} {load.requests_per_second:>8.1f} "
+                f"{load.percentile(0.5) * 1000:>8.2f} {load.percentile(0.99) * 1000:>8.2f} "
+                f"{measured.server_cpu_per_request * 1000:>17.3f} "
+                f"{load.client_cpu_seconds / load.requests * 1000:>17.3f}"
+            )
+    print()
+    print(f"ratios cdkg / oxigraph, {concurrency} concurrent connections:")
+    for query in QUERIES:
+        ours, peer = results[query.name]["cdkg"], results[query.name]["oxigraph"]
+        rate = ours.load.requests_per_second / peer.load.requests_per_second
+        target = "  (target >= 0.5)" if query.key == "small" else ""
+        print(
+            f"  {query.name:<13} requests/s {rate:.2f}{target};"
+            f"  p50 latency {ours.load.percentile(0.5) / peer.load.percentile(0.5):.2f}x;"
+            f"  server CPU per request {ours.server_cpu_per_request / peer.server_cpu_per_request:.2f}x"
+        )
+
+
+def start_servers(workdir: Path, data_dir: Path, location: Path, oxigraph: str) -> list[ServerProcess]:
+    """`cdkg serve` with its default options, and Oxigraph's read-only server, both on 127.0.0.1."""
+    ours_port, peer_port = free_port(), free_port()
+    serve = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir), "serve", "--port", str(ours_port)]
+    ours = ServerProcess("cdkg", serve, ours_port, "/sparql", workdir / "cdkg-serve.log")
+    peer_serve = [
+        oxigraph,
+        "serve-read-only",
+        "--location",
+        str(location),
+        "--bind",
+        f"127.0.0.1:{peer_port}",
+    ]
+    peer = ServerProcess("oxigraph", peer_serve, peer_port, "/query", workdir / "oxigraph-serve.log")
+    return [ours, peer]
+
+
+def run(args: argparse.Namespace, workdir: Path, servers: list[ServerProcess]) -> None:
+    oxigraph = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    if oxigraph is None:
+        raise RuntimeError("the `oxigraph` server is not installed: pip install -e '.[bench]'")
+    version = subprocess.run([oxigraph, "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"preparing the data in {workdir}")
+    data_dir, location, quads = prepare_data(workdir, args.csv, oxigraph)
+
+    for server in start_servers(workdir, data_dir, location, oxigraph):
+        servers.append(server)
+        server.start()
+    for server in servers:
+        server.wait_until_answering(query_path(server.endpoint, "ASK {}"), JSON_RESULTS, deadline_seconds=120)
+    ours, peer = servers
+    print(
+        f"servers up: cdkg serve on :{ours.port}, {version} serve-read-only on :{peer.port}; {quads:,} quads"
+    )
+
+    expected = {query.name: check_same_answers(servers, query) for query in QUERIES}
+    requested = {"small": args.small_requests, "aggregate": args.aggregate_requests}
+    counts = {query.name: query.quick_requests if args.quick else requested[query.key] for query in QUERIES}
+
+    def load(server: ServerProcess, query: BenchQuery, requests: int) -> Measured:
+        path = query_path(server.endpoint, query.sparql)
+        return measure(server, path, expected[query.name][server.name], requests, args.concurrency)
+
+    print(f"warming up, {args.concurrency} connections")
+    for query in QUERIES:
+        for server in servers:
+            load(server, query, max(args.concurrency, counts[query.name] // 10))
+
+    results: dict[str, dict[str, Measured]] = {query.name: {} for query in QUERIES}
+    for round_index in range(args.rounds):
+        order = servers if round_index % 2 == 0 else servers[::-1]
+        line = []
+        for query in QUERIES:
+            for server in order:
+                measured = load(server, query, max(1, counts[query.name] // args.rounds))
+                results[query.name][server.name] = measured.merged(results[query.name].get(server.name))
+                line.append(f"{query.name} {server.name} {measured.load.requests_per_second:.0f}/s")
+        print(f"round {round_index + 1}/{args.rounds}: " + ", ".join(line))
+    for by_server in results.values():
+        for name, measured in by_server.items():
+            if measured.load.reconnects:
+                print(f"note: {name} closed {measured.load.reconnects} connections (no keep-alive for them)")
+    print_table(results, args.concurrency)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="the WDQS P190 export (shared/ data)")
+    parser.add_argument("--small-requests", type=int, default=2000, help="measured requests, small SELECT")
+    parser.add_argument("--aggregate-requests", type=int, default=200, help="measured requests, aggregate")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads, one connection each")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations between the two servers")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds before everything is killed")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few requests, two rounds")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds = 2
+    if not args.csv.exists():
+        print(f"missing {args.csv}: pass --csv or set CDKG_SHARED_DIR to the shared/ folder", file=sys.stderr)
+        return 2
+
+    signal.signal(signal.SIGALRM, _raise_timeout)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.alarm(args.timeout)
+    servers: list[ServerProcess] = []
+    workdir = Path(tempfile.mkdtemp(prefix="cdkg-bench-endpoint-"))
+    try:
+        run(args, workdir, servers)
+        return 0
+    except (RuntimeError, LoadError, BenchTimeout) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        signal.alarm(0)
+        for server in servers:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
