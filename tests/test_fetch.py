@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ from cdkg.cli import main
 from cdkg.fetch import FetchError, cache_dir, fetch_wikidata
 from cdkg.graph.datadir import DataDir
 from cdkg.graph.served import ServedGraph
-from cdkg.ingest.query_batches import BATCH_SIZES, load_query, render_batches
+from cdkg.ingest.query_batches import BATCH_SIZES, NETWORKS_MARKER, load_query, render_batches, render_values
 from cdkg.ingest.wdqs import ResponseCache, WdqsClient
 from tests.wdqs_replay import SPARQL_JSON, ReplayServer, Reply
 
@@ -142,3 +146,85 @@ def test_cli_fetch_prints_batches_and_the_import_summary(data_dir):
     assert "batches: 3 (3 fetched, 0 from the cache)" in result.output
     assert "agreements (one per pair)" in result.output
     assert "published build" in result.output
+
+
+NETWORKS = ["Q99999101", "Q99999102"]
+
+
+def test_fetch_with_networks_adds_their_memberships_and_describes_the_networks(data_dir):
+    queries = _queries()
+    memberships_template = render_values(load_query("memberships"), NETWORKS_MARKER, "network", NETWORKS)
+    (memberships,) = render_batches(memberships_template, ITEMS, BATCH_SIZES["memberships"])
+    (parties,) = render_batches(load_query("parties"), ITEMS + NETWORKS, BATCH_SIZES["parties"])
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        wdqs.script(_json_reply(_items_body()), query=queries["items"])
+        wdqs.script(
+            _json_reply((DATA / "twinning-statements-batch-1.srj.json").read_bytes()),
+            query=queries["statements"],
+        )
+        wdqs.script(_json_reply((DATA / "memberships-batch-1.srj.json").read_bytes()), query=memberships)
+        wdqs.script(_json_reply((DATA / "parties-batch-1.srj.json").read_bytes()), query=parties)
+        result = fetch_wikidata(data_dir, client=_client(wdqs), networks=["wd:Q99999102", "Q99999101"])
+        assert len(wdqs.requests) == 4
+    assert result.counts.batches["memberships"] == 1
+    assert (result.imported.summary.memberships, result.imported.summary.networks) == (4, 2)
+    query = (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/cdkg/graph/wikidata/wikidata> "
+        "{ ?m a <https://w3id.org/cdkg/ontology#NetworkMembership> ; "
+        "<http://www.w3.org/ns/org#organization> [ a <https://w3id.org/cdkg/ontology#CityNetwork> ] } }"
+    )
+    assert int(next(ServedGraph(data_dir).query(query))["n"].value) == 4
+
+
+def test_fetch_without_networks_asks_for_no_memberships(data_dir):
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        _script_answers(wdqs)
+        result = fetch_wikidata(data_dir, client=_client(wdqs))
+        assert not any("P463" in request.query for request in wdqs.requests if request.query)
+    assert "memberships" not in result.counts.batches
+    assert result.imported.summary.memberships == 0
+
+
+def test_cli_fetch_refuses_a_network_that_is_not_a_qid(data_dir):
+    result = CliRunner().invoke(
+        main,
+        ["--data-dir", str(data_dir.root), "fetch", "--endpoint", "http://127.0.0.1:9", "--network", "C40"],
+    )
+    assert result.exit_code == 1
+    assert "'C40' is not a Wikidata item" in result.output
+
+
+def test_an_interrupted_fetch_says_how_to_resume_and_keeps_what_it_had(data_dir, tmp_path):
+    """Ctrl-C (SIGINT) while `cdkg fetch` waits on a batch: nothing imported, finished batches cached."""
+    before = data_dir.current().build_id
+    queries = _queries()
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        wdqs.script(_json_reply(_items_body()), query=queries["items"])
+        wdqs.script(Reply.slow(30.0), query=queries["statements"])
+        command = [
+            sys.executable,
+            "-m",
+            "cdkg",
+            "--data-dir",
+            str(data_dir.root),
+            "fetch",
+            "--endpoint",
+            wdqs.url,
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while len(wdqs.requests) < 2 and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.05)
+            assert len(wdqs.requests) == 2, "the fetch never reached the statements batch"
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            process.kill()
+    assert process.returncode == 1, out + err
+    assert "interrupted" in err
+    assert "run `cdkg fetch` again to resume" in err
+    assert data_dir.current().build_id == before
+    assert [entry.label for entry in ResponseCache(cache_dir(data_dir)).entries()] == [
+        "twinning-items batch 1/1"
+    ]

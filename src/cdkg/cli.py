@@ -185,13 +185,22 @@ def import_(ctx: click.Context, file: Path, name: str | None, fmt: str | None, *
     help="Ask the service again instead of using cached answers; the cache is replaced "
     "only when every batch is in.",
 )
+@click.option(
+    "--network",
+    "networks",
+    multiple=True,
+    metavar="QID",
+    help="Also fetch P463 memberships in this city network (its Wikidata QID, checked by you; "
+    "repeat for several). None are fetched without it.",
+)
 @click.pass_context
-def fetch(ctx: click.Context, endpoint: str | None, refresh: bool) -> None:
+def fetch(ctx: click.Context, endpoint: str | None, refresh: bool, networks: tuple[str, ...]) -> None:
     """Fetch P190 twinnings and their parties from Wikidata, then import and publish them.
 
     Runs the queries in queries/wikidata/ in batches (every item with a P190 statement, their
     statements with rank, dates at their precision and references, then the parties' labels,
-    classes, country, coordinates, population and GeoNames ID). Each answer is cached in the
+    classes, country, coordinates, population and GeoNames ID; with --network, their memberships
+    in those networks). Each answer is cached in the
     data directory, so an interrupted fetch resumes where it stopped and `cdkg build` works
     offline. A failure imports nothing and leaves the served graph as it was.
     """
@@ -214,7 +223,11 @@ def fetch(ctx: click.Context, endpoint: str | None, refresh: bool) -> None:
 
     try:
         result = fetch_wikidata(
-            _data_dir(ctx), endpoint=endpoint or DEFAULT_ENDPOINT, refresh=refresh, progress=progress
+            _data_dir(ctx),
+            endpoint=endpoint or DEFAULT_ENDPOINT,
+            refresh=refresh,
+            progress=progress,
+            networks=networks,
         )
     except (FetchError, BuildError, DataDirError, ValueError) as exc:
         _fail(str(exc))

@@ -8,14 +8,21 @@ only) and the serving graph as they were.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from cdkg.build import ImportResult, import_and_build
 from cdkg.graph.datadir import DataDir
-from cdkg.ingest.query_batches import BATCH_SIZES, load_query, render_batches
+from cdkg.ingest.query_batches import (
+    BATCH_SIZES,
+    NETWORKS_MARKER,
+    load_query,
+    render_batches,
+    render_values,
+    sorted_qids,
+)
 from cdkg.ingest.results_file import results_from_bytes
 from cdkg.ingest.wdqs import DEFAULT_ENDPOINT, CacheError, ResponseCache, WdqsClient, WdqsError, WdqsResponse
 from cdkg.ingest.wikidata_import import prepare_wikidata_import
@@ -130,8 +137,14 @@ def fetch_wikidata(
     client: WdqsClient | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    networks: Iterable[str] = (),
 ) -> FetchResult:
-    """Run every batch (from the cache where possible), then map and publish as one import."""
+    """Run every batch (from the cache where possible), then map and publish as one import.
+
+    `networks` are the Wikidata QIDs of the city networks whose P463 memberships to fetch; none
+    are fetched without them (no network's QID is shipped, see queries/wikidata/memberships.rq).
+    """
+    networks = sorted_qids(networks)
     data_dir.ensure()
     client = client or WdqsClient(endpoint)
     source = _BatchSource(data_dir, client, refresh, progress)
@@ -145,14 +158,27 @@ def fetch_wikidata(
         partners: set[str] = set()
         for number, body in enumerate(statement_bodies, start=1):
             partners |= _qids(body, "partner", f"twinning-statements batch {number}")
+        membership_bodies: list[bytes] = []
+        if networks:
+            template = render_values(load_query("memberships"), NETWORKS_MARKER, "network", networks)
+            membership_bodies = source.answers(
+                "memberships", render_batches(template, items | partners, BATCH_SIZES["memberships"])
+            )
         party_bodies = source.answers(
-            "parties", render_batches(load_query("parties"), items | partners, BATCH_SIZES["parties"])
+            "parties",
+            render_batches(load_query("parties"), items | partners | set(networks), BATCH_SIZES["parties"]),
         )
     except KeyboardInterrupt as exc:
         raise FetchError(source.failure("the fetch", "interrupted")) from exc
     retrieved_at = max(source.retrieved)
     prepared = prepare_wikidata_import(
-        statement_bodies, party_bodies, retrieved_at=retrieved_at, name=SOURCE_NAME, today=today
+        statement_bodies,
+        party_bodies,
+        retrieved_at=retrieved_at,
+        name=SOURCE_NAME,
+        today=today,
+        membership_results=membership_bodies,
+        networks=networks,
     )
     imported = import_and_build(data_dir, prepared)
     source.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from cdkg.ingest.memberships import MembershipExtract
 from cdkg.ingest.twinning_statements import TwinningExtract
 
 
@@ -24,6 +25,9 @@ class ImportSummary:
     preferred_statements: int = 0
     pairs_with_conflicting_dates: int = 0
     party_types: dict[str, int] = field(default_factory=dict)
+    memberships: int = 0
+    networks: int = 0
+    membership_dates_withheld: int = 0
     rejections: dict[str, int] = field(default_factory=dict)
     rejection_examples: dict[str, list[str]] = field(default_factory=dict)
     dropped_values: dict[str, int] = field(default_factory=dict)
@@ -64,6 +68,20 @@ class ImportSummary:
             dropped_examples=dict(extract.dropped_values.examples),
         )
 
+    def add_memberships(self, extract: MembershipExtract) -> None:
+        """Count the P463 memberships of a fetch, and merge their losses into the summary's."""
+        self.memberships = len(extract.memberships)
+        self.networks = len(extract.networks)
+        self.membership_dates_withheld = extract.periods_withheld()
+        for problems, counts, examples in (
+            (extract.rejected_rows, self.rejections, self.rejection_examples),
+            (extract.dropped_values, self.dropped_values, self.dropped_examples),
+        ):
+            for reason, count in problems.counts.items():
+                counts[f"membership: {reason}"] = count
+                examples[f"membership: {reason}"] = problems.examples.get(reason, [])
+        self.rejected_rows += sum(extract.rejected_rows.counts.values())
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -87,6 +105,12 @@ class ImportSummary:
             f"pairs with conflicting dates       {self.pairs_with_conflicting_dates:>8}"
             "   (the sides give different start or end dates: kept on each claim)",
         ]
+        if self.memberships or self.networks:
+            out += [
+                f"network memberships (P463)         {self.memberships:>8}   in {self.networks} networks",
+                f"  with their dates withheld        {self.membership_dates_withheld:>8}"
+                "   (several statements giving different dates)",
+            ]
         if self.party_types:
             out.append("parties by type (from P31; unknown classes stay cdo:Actor):")
             for name, count in self.party_types.items():

@@ -13,12 +13,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdkg.ingest.import_summary import ImportSummary
+from cdkg.ingest.memberships import MembershipExtract, extract_memberships, membership_triples
 from cdkg.ingest.parties import PartyRecord, extract_parties, party_triples
 from cdkg.ingest.results_file import open_results, results_from_bytes
 from cdkg.ingest.twinning_columns import ColumnError, find_twinning_columns
 from cdkg.ingest.twinning_graph import PARTY_CLASSES, ImportDescription, graph_triples
 from cdkg.ingest.twinning_statements import TwinningExtract, extract_twinning
-from cdkg.namespaces import WIKIDATA_GRAPH
+from cdkg.ingest.wikidata_terms import qid_number
+from cdkg.namespaces import IMPORT, WIKIDATA_GRAPH
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
@@ -46,9 +48,11 @@ class WikidataImportOptions:
     retrieved_at: str
     statement_batches: int
     party_batches: int
+    membership_batches: int = 0
+    networks: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {**self.__dict__, "networks": list(self.networks)}
 
 
 class ImportTriples:
@@ -135,10 +139,16 @@ def prepare_twinning_import(
     )
 
 
-def inputs_sha256(statement_results: list[bytes], party_results: list[bytes]) -> str:
+def inputs_sha256(
+    statement_results: list[bytes], party_results: list[bytes], membership_results: list[bytes] = ()
+) -> str:
     """One digest over every reply, in order, each framed by its kind and length (no ambiguity)."""
     digest = hashlib.sha256()
-    for kind, bodies in (("statements", statement_results), ("parties", party_results)):
+    for kind, bodies in (
+        ("statements", statement_results),
+        ("parties", party_results),
+        ("memberships", membership_results),
+    ):
         for body in bodies:
             digest.update(f"{kind} {len(body)}\n".encode())
             digest.update(body)
@@ -151,10 +161,13 @@ def prepare_wikidata_import(
     retrieved_at: str,
     name: str,
     today: date | None = None,
+    membership_results: list[bytes] = (),
+    networks: Iterable[str] = (),
 ) -> PreparedImport:
-    """Map WDQS JSON replies of twinning-statements.rq and parties.rq (one body per batch).
+    """Map WDQS JSON replies of twinning-statements.rq, parties.rq and memberships.rq (a body per batch).
 
-    `retrieved_at` (xsd:dateTime, e.g. 2026-05-01T12:00:00Z) is recorded on every claim.
+    `retrieved_at` (xsd:dateTime, e.g. 2026-05-01T12:00:00Z) is recorded on every claim;
+    `networks` are the QIDs memberships.rq was asked about.
     Raises ResultsFileError on a body that is not SPARQL JSON results, ColumnError when a
     statements reply lacks the item and partner columns, ValueError on a bad name or date.
     """
@@ -169,16 +182,21 @@ def prepare_wikidata_import(
         except ColumnError as exc:
             raise ColumnError(f"twinning-statements batch {number}: {exc}") from None
         extract_twinning(table.rows, columns, out=extract)
+    networks = frozenset(networks)
+    memberships = MembershipExtract()
+    for number, body in enumerate(membership_results, start=1):
+        table = results_from_bytes(body, f"memberships batch {number}")
+        extract_memberships(table.rows, networks, memberships)
     records: dict[str, PartyRecord] = {}
     for number, body in enumerate(party_results, start=1):
         table = results_from_bytes(body, f"parties batch {number}")
         extract_parties(table.rows, extract.dropped_values, records)
-    sha256 = inputs_sha256(statement_results, party_results)
+    sha256 = inputs_sha256(statement_results, party_results, membership_results)
     about = ImportDescription(
         name=name,
         source_file=(
             f"WDQS replies: twinning-statements.rq x{len(statement_results)}, "
-            f"parties.rq x{len(party_results)}"
+            f"parties.rq x{len(party_results)}, memberships.rq x{len(membership_results)}"
         ),
         sha256=sha256,
         started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -186,16 +204,30 @@ def prepare_wikidata_import(
     )
     day = today or date.today()
     parties = {qid for statement in extract.statements.values() for qid in statement.pair}
+    parties |= memberships.members | memberships.networks
     described, counts = party_triples(parties, records, extract.dropped_values)
+    activity = IMPORT + name
     triples = ImportTriples(
-        lambda: chain(graph_triples(extract, about, day, describe_parties=False), described)
+        lambda: chain(
+            graph_triples(extract, about, day, describe_parties=False),
+            described,
+            membership_triples(memberships, activity, retrieved_at),
+        )
     )
+    summary = ImportSummary.of(extract, dict(counts))
+    summary.add_memberships(memberships)
     return PreparedImport(
         name=name,
         graph_iri=WIKIDATA_GRAPH + name,
         source_path=Path(f"wdqs-{name}"),
         sha256=sha256,
-        options=WikidataImportOptions(retrieved_at, len(statement_results), len(party_results)),
+        options=WikidataImportOptions(
+            retrieved_at,
+            len(statement_results),
+            len(party_results),
+            len(membership_results),
+            tuple(sorted(networks, key=qid_number)),
+        ),
         triples=triples,
-        summary=ImportSummary.of(extract, dict(counts)),
+        summary=summary,
     )
