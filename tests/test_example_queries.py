@@ -6,18 +6,54 @@ import pytest
 
 from cdkg.config import ShippedSources
 from cdkg.graph.served import ServedGraph
+from cdkg.web.query_page import ExampleQueryError, example_queries, parse_example_query
 
 EXAMPLES = sorted(ShippedSources.default().queries_dir.glob("examples/*.rq"))
 
 
-def test_there_are_example_queries():
-    assert EXAMPLES
+def test_there_are_between_four_and_eight_example_queries():
+    assert 4 <= len(EXAMPLES) <= 8
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_example_query_has_a_title_and_runs(path, imported_data_dir):
+def test_example_query_has_a_title_and_a_description(path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# title: ")
-    assert "# description: " in text
-    rows = list(ServedGraph(imported_data_dir).query(text))
+    assert "\n# description: " in text
+    example = parse_example_query(path)
+    assert example.title and example.description
+    assert not example.query.startswith("#"), "the header stays out of the query put in the editor"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_query_returns_rows_on_the_imported_graph(path, imported_data_dir):
+    rows = list(ServedGraph(imported_data_dir).query(parse_example_query(path).query))
     assert rows, f"{path.name} returned no rows on the imported graph"
+
+
+def test_example_titles_are_distinct():
+    titles = [example.title for example in example_queries()]
+    assert len(set(titles)) == len(titles)
+
+
+def test_description_continues_over_indented_comment_lines(tmp_path):
+    path = tmp_path / "twinnings.rq"
+    path.write_text(
+        "# title: Twinnings\n# description: Every twinning,\n#   with its parties.\n"
+        "SELECT ?a WHERE { ?a ?p ?o }\n",
+        encoding="utf-8",
+    )
+    example = parse_example_query(path)
+    assert example.name == "twinnings"
+    assert example.title == "Twinnings"
+    assert example.description == "Every twinning, with its parties."
+    assert example.query == "SELECT ?a WHERE { ?a ?p ?o }\n"
+
+
+def test_an_example_without_a_title_is_refused_naming_the_file_and_the_fix(tmp_path):
+    path = tmp_path / "untitled.rq"
+    path.write_text("# description: something\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(ExampleQueryError) as caught:
+        parse_example_query(path)
+    message = str(caught.value)
+    assert "untitled.rq" in message and "no title" in message and "# title:" in message

@@ -1,0 +1,317 @@
+// The query page: sends the editor's query to /sparql and shows the answer, IRIs by their labels.
+// Plain JavaScript served by this application; it loads nothing from any other host.
+"use strict";
+
+(function () {
+  const SOLUTIONS_JSON = "application/sparql-results+json";
+  // SELECT and ASK answer JSON, CONSTRUCT and DESCRIBE Turtle: the endpoint picks by the result's kind.
+  const ACCEPT = SOLUTIONS_JSON + ", text/turtle;q=0.9";
+  const FORM_KEYWORDS = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"];
+  const MAX_ROWS_SHOWN = 2000;
+  const MAX_TEXT_SHOWN = 500000;
+  const MAX_LABELLED_IRIS = 2000;
+  const LABEL_BATCH = 200;
+  const INDENT = "  ";
+  // Datatypes that a value's own form already shows; dates keep theirs, which tells their precision.
+  const PLAIN_DATATYPES = ["string", "boolean", "integer", "decimal", "double"].map(
+    (name) => "http://www.w3.org/2001/XMLSchema#" + name
+  );
+
+  const dataNode = document.getElementById("query-page-data");
+  if (!dataNode) return;
+  const data = JSON.parse(dataNode.textContent);
+  const form = document.getElementById("query-form");
+  const editor = document.getElementById("query");
+  const runButton = document.getElementById("run");
+  const permalink = document.getElementById("permalink");
+  const statusBox = document.getElementById("status");
+  const errorBox = document.getElementById("error");
+  const resultsBox = document.getElementById("results");
+  const solutionDownloads = document.getElementById("solution-downloads");
+  const graphDownloads = document.getElementById("graph-downloads");
+  const pageLanguage = (document.documentElement.lang || "en").toLowerCase();
+  const namespaces = Object.entries(data.prefixes).sort((a, b) => b[1].length - a[1].length);
+
+  /** SELECT, ASK, CONSTRUCT or DESCRIBE: the first keyword after the prologue; null if unclear. */
+  function queryForm(text) {
+    const prologue = [/^\s+/, /^#[^\n]*/, /^PREFIX\s+[^\s:]*:\s*<[^>]*>/i, /^BASE\s*<[^>]*>/i];
+    let rest = text;
+    for (;;) {
+      const before = rest;
+      for (const pattern of prologue) rest = rest.replace(pattern, "");
+      if (rest === before) break;
+    }
+    const word = /^[A-Za-z]+/.exec(rest);
+    const keyword = word ? word[0].toUpperCase() : "";
+    return FORM_KEYWORDS.includes(keyword) ? keyword : null;
+  }
+
+  function endpointPath(params) {
+    const url = new URL(data.endpoint, window.location.href);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url.pathname + url.search;
+  }
+
+  /** Permalink and downloads follow the editor; only the downloads that fit the query's form show. */
+  function updateLinks() {
+    const text = editor.value;
+    permalink.href = endpointPath({ query: text });
+    for (const link of document.querySelectorAll("a[data-format]")) {
+      link.href = endpointPath({ query: text, format: link.dataset.format });
+    }
+    const kind = queryForm(text);
+    solutionDownloads.hidden = kind === "CONSTRUCT" || kind === "DESCRIBE";
+    graphDownloads.hidden = kind === "SELECT" || kind === "ASK";
+  }
+
+  function compact(iri) {
+    for (const [prefix, namespace] of namespaces) {
+      if (iri.startsWith(namespace)) {
+        const local = iri.slice(namespace.length);
+        if (/^([A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?$/.test(local)) return prefix + ":" + local;
+      }
+    }
+    return iri;
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function setStatus(text) {
+    statusBox.textContent = text;
+  }
+
+  function showError(title, detail) {
+    errorBox.replaceChildren(element("strong", "", title));
+    if (detail) errorBox.append(element("pre", "", detail.trim()));
+    errorBox.hidden = false;
+  }
+
+  /** An RDF term of SPARQL JSON results as a table cell's content. */
+  function termNode(term) {
+    if (term.type === "uri") {
+      // Only web IRIs become links: an IRI can be `javascript:…`.
+      const node = /^https?:\/\//i.test(term.value) ? element("a", "iri") : element("span", "iri");
+      if (node.tagName === "A") node.href = term.value;
+      node.textContent = compact(term.value);
+      node.title = term.value;
+      node.dataset.iri = term.value;
+      return node;
+    }
+    if (term.type === "literal") {
+      const node = element("span", "literal", term.value);
+      if (term["xml:lang"]) node.append(element("small", "lang", "@" + term["xml:lang"]));
+      else if (term.datatype && !PLAIN_DATATYPES.includes(term.datatype)) {
+        node.append(element("small", "datatype", "^^" + compact(term.datatype)));
+      }
+      return node;
+    }
+    if (term.type === "bnode") return element("span", "bnode", "_:" + term.value);
+    return element("span", "", JSON.stringify(term.value));
+  }
+
+  function renderSolutions(results) {
+    const variables = results.head.vars || [];
+    const rows = results.results.bindings;
+    const table = element("table", "solutions");
+    const header = table.createTHead().insertRow();
+    for (const name of variables) header.append(element("th", "", "?" + name));
+    const body = table.createTBody();
+    for (const row of rows.slice(0, MAX_ROWS_SHOWN)) {
+      const tr = body.insertRow();
+      for (const name of variables) {
+        const cell = tr.insertCell();
+        if (row[name]) cell.append(termNode(row[name]));
+      }
+    }
+    resultsBox.replaceChildren(table);
+    return rows.length;
+  }
+
+  function languageRank(language) {
+    const tag = (language || "").toLowerCase();
+    if (tag === pageLanguage) return 0;
+    if (tag.split("-")[0] === pageLanguage.split("-")[0] && tag) return 1;
+    if (tag === "en" || tag.startsWith("en-")) return 2;
+    if (tag === "") return 3;
+    return 4;
+  }
+
+  async function askEndpoint(query, accept) {
+    return fetch(data.endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: accept },
+      body: new URLSearchParams({ query: query }),
+    });
+  }
+
+  /** Ask for rdfs:label / skos:prefLabel of the IRIs shown; show the best one, the IRI as tooltip. */
+  async function labelIris() {
+    const links = Array.from(resultsBox.querySelectorAll(".iri[data-iri]"));
+    const iris = Array.from(new Set(links.map((link) => link.dataset.iri)))
+      .filter((iri) => /^[^<>"{}|^`\\\s]*$/.test(iri))
+      .slice(0, MAX_LABELLED_IRIS);
+    const best = new Map();
+    for (let start = 0; start < iris.length; start += LABEL_BATCH) {
+      const values = iris.slice(start, start + LABEL_BATCH).map((iri) => "<" + iri + ">").join(" ");
+      const query =
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" +
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n" +
+        "SELECT ?iri ?label WHERE { VALUES ?iri { " + values + " }\n" +
+        "  { ?iri rdfs:label ?label } UNION { ?iri skos:prefLabel ?label } }";
+      const response = await askEndpoint(query, SOLUTIONS_JSON);
+      if (!response.ok) return "labels could not be looked up (" + response.status + ")";
+      const answer = await response.json();
+      for (const row of answer.results.bindings) {
+        const rank = languageRank(row.label["xml:lang"]);
+        const held = best.get(row.iri.value);
+        if (!held || rank < held.rank) best.set(row.iri.value, { rank: rank, text: row.label.value });
+      }
+    }
+    for (const link of links) {
+      const label = best.get(link.dataset.iri);
+      if (!label) continue;
+      link.textContent = label.text;
+      link.title = link.dataset.iri;
+      link.classList.add("labelled");
+    }
+    return "";
+  }
+
+  function truncationNote(headers) {
+    const cut = headers.get("X-SPARQL-Truncated");
+    if (cut && !/^(false|0|no)$/i.test(cut.trim())) return "the endpoint cut the result short (" + cut + ")";
+    const warning = headers.get("Warning");
+    return warning ? "endpoint warning: " + warning : "";
+  }
+
+  let running = false;
+
+  async function run() {
+    if (running) return;
+    running = true;
+    runButton.disabled = true;
+    const text = editor.value;
+    updateLinks();
+    window.history.replaceState(null, "", window.location.pathname + "?" + new URLSearchParams({ query: text }));
+    errorBox.hidden = true;
+    resultsBox.classList.add("stale");
+    setStatus("Running…");
+    const started = performance.now();
+    try {
+      let response;
+      try {
+        response = await askEndpoint(text, ACCEPT);
+      } catch (failure) {
+        setStatus("");
+        showError("The endpoint could not be reached.", String(failure));
+        return;
+      }
+      const body = await response.text();
+      const milliseconds = Math.round(performance.now() - started);
+      if (!response.ok) {
+        setStatus("Failed after " + milliseconds + " ms.");
+        showError("The endpoint answered " + response.status + " " + response.statusText, body);
+        resultsBox.replaceChildren();
+        return;
+      }
+      const notes = [];
+      const cut = truncationNote(response.headers);
+      if (cut) notes.push(cut);
+      const type = response.headers.get("Content-Type") || "";
+      if (type.startsWith(SOLUTIONS_JSON)) {
+        const results = JSON.parse(body);
+        if (typeof results.boolean === "boolean") {
+          resultsBox.replaceChildren(element("p", "boolean", results.boolean ? "true" : "false"));
+          setStatus(["ASK answered " + results.boolean + " in " + milliseconds + " ms"].concat(notes).join("; "));
+          return;
+        }
+        const count = renderSolutions(results);
+        let summary = count.toLocaleString("en") + (count === 1 ? " row" : " rows") + " in " + milliseconds + " ms";
+        if (count > MAX_ROWS_SHOWN) summary += " (the first " + MAX_ROWS_SHOWN + " shown; download for all)";
+        setStatus([summary].concat(notes).join("; "));
+        const labelProblem = await labelIris();
+        if (labelProblem) setStatus([summary, labelProblem].concat(notes).join("; "));
+      } else {
+        const pre = element("pre", "graph-result", body.slice(0, MAX_TEXT_SHOWN));
+        resultsBox.replaceChildren(pre);
+        const lines = body.split("\n").filter((line) => line.trim()).length;
+        let summary = "Graph result (" + (type.split(";")[0] || "text") + "), " + lines + " lines in " + milliseconds + " ms";
+        if (body.length > MAX_TEXT_SHOWN) summary += " (the beginning shown; download for all)";
+        setStatus([summary].concat(notes).join("; "));
+      }
+    } finally {
+      resultsBox.classList.remove("stale");
+      runButton.disabled = false;
+      running = false;
+    }
+  }
+
+  function replaceSelection(text) {
+    // insertText keeps the browser's undo history; setRangeText is the fallback.
+    if (!document.execCommand || !document.execCommand("insertText", false, text)) {
+      editor.setRangeText(text, editor.selectionStart, editor.selectionEnd, "end");
+    }
+  }
+
+  /** Tab indents the cursor or the selected lines, Shift+Tab takes an indent off them. */
+  function indent(outdent) {
+    const start = editor.selectionStart;
+    const end = editor.selectionEnd;
+    const value = editor.value;
+    if (!outdent && start === end) {
+      replaceSelection(INDENT);
+      return;
+    }
+    const lineStart = value.lastIndexOf("\n", start - 1) + 1;
+    const block = value.slice(lineStart, end);
+    const changed = block
+      .split("\n")
+      .map((line) => (outdent ? line.replace(/^ {1,2}|^\t/, "") : INDENT + line))
+      .join("\n");
+    if (changed === block) return;
+    editor.setSelectionRange(lineStart, end);
+    replaceSelection(changed);
+    editor.setSelectionRange(lineStart, lineStart + changed.length);
+  }
+
+  // After Escape, Tab leaves the editor as usual, so keyboard users are never trapped in it.
+  let tabMovesFocus = false;
+  editor.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run();
+    } else if (event.key === "Escape") {
+      tabMovesFocus = true;
+    } else if (event.key === "Tab" && !tabMovesFocus && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      event.preventDefault();
+      indent(event.shiftKey);
+    } else {
+      tabMovesFocus = false;
+    }
+  });
+  editor.addEventListener("input", updateLinks);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+  document.getElementById("examples").addEventListener("click", (event) => {
+    const link = event.target.closest("a.example");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    const query = data.examples[link.dataset.example];
+    if (query === undefined) return;
+    event.preventDefault();
+    editor.value = query;
+    editor.focus();
+    editor.setSelectionRange(0, 0);
+    editor.scrollTop = 0;
+    run();
+  });
+
+  updateLinks();
+  if (data.autorun) run();
+})();
