@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ from cdkg.build import BuildError, build_graph, import_and_build
 from cdkg.config import ShippedSources
 from cdkg.graph.datadir import DataDir
 from cdkg.graph.served import ServedGraph
-from cdkg.ingest.wikidata_import import prepare_twinning_import
+from cdkg.ingest.wikidata_import import mapping_sha256, prepare_twinning_import
 from cdkg.namespaces import CURATED_GRAPH, ONTOLOGY_GRAPH, WIKIDATA_GRAPH
 from tests.conftest import REAL_CSV_OPTIONS
 
@@ -76,6 +77,18 @@ def test_importing_the_same_file_again_changes_nothing(tmp_path, p190_csv):
     assert second.summary.unchanged
     assert data_dir.current().build_id == published.build_id
     assert (data_dir.wikidata_sources_dir / "query.nt").read_bytes() == nq
+
+
+def test_importing_the_same_file_after_the_mapping_changed_maps_it_again(tmp_path, p190_csv):
+    data_dir = DataDir(tmp_path / "data")
+    import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
+    record_path = data_dir.wikidata_sources_dir / "query.json"
+    record = json.loads(record_path.read_text("utf-8"))
+    record["mapping_sha256"] = "0" * 64  # as an older cdkg, with another mapping, left it
+    record_path.write_text(json.dumps(record), "utf-8")
+    again = import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
+    assert again.build is not None and not again.summary.unchanged
+    assert json.loads(record_path.read_text("utf-8"))["mapping_sha256"] == mapping_sha256()
 
 
 def test_rebuilding_keeps_imports_and_gives_the_same_triples(tmp_path, p190_csv):

@@ -67,7 +67,8 @@ def import_and_build(
 ) -> ImportResult:
     """Register a prepared import as a source and publish a build that includes it.
 
-    Importing the same file with the same options again changes nothing and builds nothing.
+    Importing the same file with the same options again changes nothing and builds nothing,
+    unless the mapping code changed since (a new cdkg maps the same input anew).
     """
     with data_dir.build_lock():
         record = _read_record(data_dir, prepared.name)
@@ -76,6 +77,7 @@ def import_and_build(
             record
             and record.get("sha256") == prepared.sha256
             and record.get("options") == prepared.options.as_dict()
+            and record.get("mapping_sha256") == prepared.mapping_sha256
             and current is not None
             and prepared.graph_iri in current.info.get("graphs", {})
             and (data_dir.wikidata_sources_dir / f"{prepared.name}.nt").exists()
@@ -150,6 +152,7 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
             "source_file": str(prepared.source_path),
             "sha256": prepared.sha256,
             "options": prepared.options.as_dict(),
+            "mapping_sha256": prepared.mapping_sha256,
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "summary": prepared.summary.as_dict(),
         }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from itertools import chain
 from pathlib import Path
 
@@ -65,6 +66,16 @@ class ImportTriples:
         return iter(self._make())
 
 
+@cache
+def mapping_sha256() -> str:
+    """A digest of the mapping code (the modules of cdkg.ingest): importing the same input with a
+    changed mapping is a new import, not an unchanged one."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 @dataclass
 class PreparedImport:
     """A mapped import ready to be built into the graph."""
@@ -76,6 +87,7 @@ class PreparedImport:
     options: ImportOptions | WikidataImportOptions
     triples: ImportTriples
     summary: ImportSummary
+    mapping_sha256: str = field(default_factory=mapping_sha256)
 
 
 def source_name_for(path: Path) -> str:
