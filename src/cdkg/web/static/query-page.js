@@ -10,7 +10,7 @@
   const MAX_ROWS_SHOWN = 2000;
   const MAX_TEXT_SHOWN = 500000;
   const MAX_LABELLED_IRIS = 2000;
-  const LABEL_BATCH = 200;
+  const LABEL_BATCH = 500;
   const INDENT = "  ";
   // Datatypes that a value's own form already shows; dates keep theirs, which tells their precision.
   const PLAIN_DATATYPES = ["string", "boolean", "integer", "decimal", "double"].map(
@@ -182,9 +182,14 @@
     return "";
   }
 
+  /** What the endpoint said about a result it cut at its row cap, if it did. */
   function truncationNote(headers) {
+    const explained = headers.get("CDKG-Results-Truncated");
+    if (explained) return "cut by the endpoint: " + explained;
     const cut = headers.get("X-SPARQL-Truncated");
-    if (cut && !/^(false|0|no)$/i.test(cut.trim())) return "the endpoint cut the result short (" + cut + ")";
+    if (cut && !/^(false|0|no)$/i.test(cut.trim())) return "cut by the endpoint (" + cut + ")";
+    const maxRows = headers.get("X-SPARQL-MaxRows");
+    if (maxRows) return "cut by the endpoint at " + maxRows + " rows";
     const warning = headers.get("Warning");
     return warning ? "endpoint warning: " + warning : "";
   }

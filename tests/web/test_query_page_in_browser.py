@@ -1,0 +1,148 @@
+"""The query page in headless Chromium: its own script runs the query and shows IRIs by label, linked."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlencode
+
+from cdkg.graph.served import ServedGraph
+from cdkg.web.query_page import example_queries
+from tests.web.test_ontology_in_browser import QUIET, _chromium
+
+ACTOR = "https://w3id.org/cdkg/id/actor/"
+FRANKFURT = ACTOR + "Q1794"
+# Lets the page's requests to the endpoint finish before the DOM is dumped or the screenshot taken.
+SETTLE = "--virtual-time-budget=20000"
+
+
+class RenderedPage(HTMLParser):
+    """What the script left in the page: status, error, the result table's cells and the links in them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.boxes: dict[str, str] = {}
+        self.error_hidden = True
+        self.rows: list[list[str]] = []
+        self.links: list[dict[str, str]] = []
+        self._box: str | None = None
+        self._link: dict[str, str] | None = None
+        self._in_body = False
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}
+        if attributes.get("id") in ("status", "error", "results"):
+            self._box = attributes["id"]
+            self.boxes[self._box] = ""
+            if self._box == "error":
+                self.error_hidden = "hidden" in attributes
+        elif tag == "table" and "solutions" in attributes.get("class", "").split():
+            self._in_body = True
+        elif tag == "tr" and self._in_body and not self._in_head:
+            self.rows.append([])
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "td" and self._in_body:
+            self.rows[-1].append("")
+        elif tag == "a" and "iri" in attributes.get("class", "").split():
+            self._link = {**attributes, "text": ""}
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._link is not None:
+            self.links.append(self._link)
+            self._link = None
+        elif tag == "table":
+            self._in_body = False
+        elif tag == "thead":
+            self._in_head = False
+        elif tag == "div":  # none of the three boxes holds a div
+            self._box = None
+
+    def handle_data(self, data):
+        if self._box is not None:
+            self.boxes[self._box] += data
+        if self._link is not None:
+            self._link["text"] += data
+        if self._in_body and self.rows and self.rows[-1]:
+            self.rows[-1][-1] += data
+
+
+def _chromium_run(arguments: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
+    command = [_chromium(), *QUIET, SETTLE, f"--user-data-dir={profile}", *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def _opened_with(server, query: str, profile: Path) -> RenderedPage:
+    """The page opened at its link for `query` (which runs it), as the browser left it."""
+    url = f"{server.url}/query?{urlencode({'query': query})}"
+    page = RenderedPage()
+    page.feed(_chromium_run(["--dump-dom", url], profile).stdout)
+    return page
+
+
+def _example(name: str):
+    (example,) = [example for example in example_queries() if example.name == name]
+    return example
+
+
+def test_an_example_run_in_the_browser_shows_each_row_with_labels_linked_to_their_iris(
+    live_server, imported_data_dir, tmp_path
+):
+    example = _example("twinnings-of-a-city")
+    expected_rows = len(list(ServedGraph(imported_data_dir).query(example.query)))
+    assert expected_rows > 4
+
+    page = _opened_with(live_server, example.query, tmp_path / "profile")
+
+    assert page.error_hidden, page.boxes.get("error")
+    assert re.search(rf"\b{expected_rows} rows in \d+ ms", page.boxes["status"]), page.boxes["status"]
+    assert len(page.rows) == expected_rows
+    frankfurt = [link for link in page.links if link.get("href") == FRANKFURT]
+    assert frankfurt, "Frankfurt, a partner of Eskişehir, is not linked in the table"
+    for link in frankfurt:
+        assert link["text"] == "Frankfurt am Main"  # the English label, on an English page
+        assert link["title"] == FRANKFURT
+        assert "labelled" in link["class"].split()
+    actors = [link for link in page.links if link["href"].startswith(ACTOR)]
+    assert actors and all("labelled" in link["class"].split() for link in actors)
+    assert all(link["text"] != link["href"] for link in actors)
+
+
+def test_a_query_the_endpoint_refuses_shows_its_status_and_message(live_server, tmp_path):
+    page = _opened_with(live_server, "SELECT ?x WHERE { ?x }", tmp_path / "profile")
+    assert not page.error_hidden
+    assert "400" in page.boxes["error"]
+    assert "syntax" in page.boxes["error"].lower()
+    assert not page.rows
+
+
+def test_a_construct_query_shows_the_turtle_text(live_server, tmp_path):
+    query = (
+        "PREFIX cdo: <https://w3id.org/cdkg/ontology#>\n"
+        f"CONSTRUCT {{ ?a cdo:party <{FRANKFURT}> }} WHERE {{ ?a cdo:party <{FRANKFURT}> }}"
+    )
+    page = _opened_with(live_server, query, tmp_path / "profile")
+    assert page.error_hidden, page.boxes.get("error")
+    assert "text/turtle" in page.boxes["status"]
+    assert "cdo:party" in page.boxes["results"]
+    assert "Q1794" in page.boxes["results"]
+
+
+def test_an_ask_query_shows_its_answer(live_server, tmp_path):
+    query = f"ASK {{ ?a <https://w3id.org/cdkg/ontology#party> <{FRANKFURT}> }}"
+    page = _opened_with(live_server, query, tmp_path / "profile")
+    assert "ASK answered true" in page.boxes["status"]
+    assert page.boxes["results"].strip() == "true"
+
+
+def test_the_page_with_an_example_run_renders_to_a_screenshot(live_server, tmp_path):
+    shot = tmp_path / "query-page.png"
+    url = f"{live_server.url}/query?{urlencode({'query': _example('network-memberships').query})}"
+    _chromium_run(["--window-size=1400,1400", f"--screenshot={shot}", url], tmp_path / "profile")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert shot.stat().st_size > 100_000  # the page with a filled table; a blank one compresses to a few kB
