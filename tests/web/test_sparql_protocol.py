@@ -276,10 +276,19 @@ def test_syntax_error_gives_400_with_the_parsers_message(live_server):
     response = get(live_server, "SELECT ?s WHERE { ?s ?p }", accept="application/sparql-results+json")
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("text/plain")
-    assert "syntax error" in response.text.lower()
-    # The parser's own message, with where it stopped: "error at 1:<column>: ...".
-    assert "1:" in response.text
-    assert "expected" in response.text
+    first_line, _, excerpt = response.text.partition("\n\n")
+    # The parser's own message and where it stopped (it reads one past the closing brace).
+    assert first_line == "SPARQL syntax error at line 1, column 26: expected one of LATERAL, SERVICE, [_]"
+    # The query's line, marked at that column.
+    assert excerpt.splitlines() == ["  SELECT ?s WHERE { ?s ?p }", "  " + " " * 25 + "^"]
+
+
+def test_syntax_error_on_a_later_line_names_that_line(live_server):
+    query = "SELECT ?s\nWHERE { ?s ?p }"
+    response = get(live_server, query, accept="application/sparql-results+json")
+    assert response.status_code == 400
+    assert response.text.startswith("SPARQL syntax error at line 2, column 16: expected")
+    assert "\n  WHERE { ?s ?p }\n" in response.text
 
 
 def test_two_query_parameters_give_400(live_server):
@@ -326,11 +335,10 @@ def test_get_without_query_from_a_browser_returns_the_html_form(live_server):
     assert 'name="query"' in response.text
 
 
-@pytest.mark.parametrize("accept", [None, "application/sparql-results+json"], ids=["no-accept", "json"])
-def test_get_without_query_and_without_html_accept_gives_400(live_server, accept):
-    response = get(live_server, accept=accept)
+def test_get_without_query_asking_only_for_results_gives_400(live_server):
+    response = get(live_server, accept="application/sparql-results+json")
     assert response.status_code == 400
-    assert "query" in response.text
+    assert "missing the `query` parameter" in response.text
 
 
 # --- read-only: SPARQL Update is refused ------------------------------------------------------

@@ -34,6 +34,24 @@ class ServedGraph:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._open: OpenBuild | None = None
+        self._build_stamp: tuple[int, int] | None = None
+        self._build: PublishedBuild | None = None
+
+    def current_build(self) -> PublishedBuild:
+        """The published build, without opening its store; raises NoGraphError if there is none.
+
+        For callers that hand the store's path to another process (the query workers): a stat of
+        the pointer file per call, a read of it only when it changed.
+        """
+        stamp = self.data_dir.pointer_stamp()
+        build = self._build
+        if build is not None and stamp == self._build_stamp:
+            return build
+        build = self.data_dir.current()
+        if build is None:
+            raise NoGraphError(f"no graph has been built in {self.data_dir.root}; run `cdkg build` first.")
+        self._build, self._build_stamp = build, stamp
+        return build
 
     def open(self) -> OpenBuild:
         """The current build; raises NoGraphError with what to do if there is none."""

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import Flask
 
 from cdkg.config import resolve_data_dir
 from cdkg.graph.datadir import DataDir
+from cdkg.graph.query_workers import QueryWorkerPool
 from cdkg.graph.served import ServedGraph
+from cdkg.web.endpoint_settings import EndpointSettings
+from cdkg.web.rate_limit import RateLimiter
 
 
 def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
-    """An application serving the graph published in `data_dir` (default: the configured one)."""
+    """An application serving the graph published in `data_dir` (default: the configured one).
+
+    `config` may set the endpoint's limits (see cdkg.web.endpoint_settings); a value it cannot
+    use raises SettingsError here, before anything is served.
+    """
     app = Flask(__name__)
     app.config.update(CDKG_DATA_DIR=str(resolve_data_dir(data_dir)))
     app.config.update(config)
+    settings = EndpointSettings.from_config(app.config)
+    app.config.setdefault("MAX_CONTENT_LENGTH", settings.max_body_bytes)
     app.extensions["cdkg_graph"] = ServedGraph(DataDir(Path(app.config["CDKG_DATA_DIR"])))
+    app.extensions["cdkg_endpoint"] = settings
+    app.extensions["cdkg_rate_limiter"] = RateLimiter(settings.rate_limit)
+    app.extensions["cdkg_query_workers"] = _LazyPool(settings.query_workers)
 
     from cdkg.web.home import blueprint as home_blueprint
     from cdkg.web.ontology import blueprint as ontology_blueprint
@@ -32,3 +45,46 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
 
 def served_graph(app: Flask) -> ServedGraph:
     return app.extensions["cdkg_graph"]
+
+
+def endpoint_settings(app: Flask) -> EndpointSettings:
+    return app.extensions["cdkg_endpoint"]
+
+
+def rate_limiter(app: Flask) -> RateLimiter:
+    return app.extensions["cdkg_rate_limiter"]
+
+
+def query_workers(app: Flask) -> QueryWorkerPool:
+    """The app's query worker pool, created in the process that first runs a query.
+
+    Never in the process a server forks its workers from: worker processes and pipes do not
+    survive a fork.
+    """
+    return app.extensions["cdkg_query_workers"].get()
+
+
+def close_query_workers(app: Flask) -> None:
+    """Stop the app's query workers, if any were started (a server calls this on shutdown)."""
+    app.extensions["cdkg_query_workers"].close()
+
+
+class _LazyPool:
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._pool: QueryWorkerPool | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> QueryWorkerPool:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = QueryWorkerPool(self._size)
+                pool = self._pool
+        return pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()

@@ -51,8 +51,7 @@ def choose_format(
         for fmt in offered:
             if wanted in fmt.names or wanted == fmt.media_type:
                 return fmt
-        names = ", ".join(fmt.names[0] for fmt in offered)
-        raise NotAcceptable(f"format={format_param!r} is not available for this result; use one of {names}.")
+        raise NotAcceptable(not_acceptable_message(offered, format_param))
     if not accept:
         return offered[0]
     by_type = {fmt.media_type: fmt for fmt in offered}
@@ -60,6 +59,34 @@ def choose_format(
     candidates += [alias for alias, target in ALIASES.items() if target in by_type]
     best = accept.best_match(candidates)
     if best is None:
-        available = ", ".join(fmt.media_type for fmt in offered)
-        raise NotAcceptable(f"none of the accepted media types fits this result; available: {available}.")
+        raise NotAcceptable(not_acceptable_message(offered, None))
     return by_type.get(best) or by_type[ALIASES[best]]
+
+
+def acceptable_format(
+    offered: tuple[ResultFormat, ...], accept: MIMEAccept, format_param: str | None
+) -> ResultFormat | None:
+    """Like `choose_format`, but None when nothing fits (the query may not give this kind of result)."""
+    try:
+        return choose_format(offered, accept, format_param)
+    except NotAcceptable:
+        return None
+
+
+def not_acceptable_message(offered: tuple[ResultFormat, ...], format_param: str | None) -> str:
+    """Why a result of this kind could not be sent, and what to ask for instead."""
+    if format_param:
+        names = ", ".join(fmt.names[0] for fmt in offered)
+        return f"format={format_param!r} is not available for this result; use one of {names}."
+    available = ", ".join(fmt.media_type for fmt in offered)
+    return f"none of the accepted media types fits this result; available: {available}."
+
+
+def prefers_html(accept: MIMEAccept, offered: tuple[ResultFormat, ...]) -> bool:
+    """Whether a client's best match among `offered` and text/html is text/html (a browser)."""
+    if not accept:
+        return False
+    candidates = [fmt.media_type for fmt in offered]
+    candidates += [alias for alias, target in ALIASES.items() if target in candidates]
+    # Listed last, so that `*/*` alone prefers a data format.
+    return accept.best_match(candidates + ["text/html"]) == "text/html"

@@ -1,122 +1,238 @@
-"""The SPARQL 1.1 Protocol endpoint: `/sparql` by GET, form POST and direct POST, read-only."""
+"""The SPARQL 1.1 Protocol endpoint: `/sparql` by GET, form POST and direct POST, read-only.
+
+Queries run in the query worker processes, where one that overruns its time limit is stopped;
+this module turns a request into a job for them and their answer (or failure) into a response.
+"""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 
 from cdkg.graph.datadir import DataDirError
+from cdkg.graph.query_jobs import (
+    GRAPH,
+    NoAcceptableFormat,
+    QueryEvaluationError,
+    QueryJob,
+    QuerySyntaxError,
+    QueryTimeout,
+    WorkersBusy,
+)
+from cdkg.graph.query_workers import QueryWorkerError
 from cdkg.namespaces import PREFIXES
-from cdkg.web import served_graph
-from cdkg.web.formats import GRAPH_FORMATS, SOLUTION_FORMATS, NotAcceptable, choose_format
-from cdkg.web.query_guard import uses_federation
+from cdkg.web import endpoint_settings, query_workers, rate_limiter, served_graph
+from cdkg.web.endpoint_settings import EndpointSettings
+from cdkg.web.formats import (
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    NotAcceptable,
+    acceptable_format,
+    choose_format,
+    not_acceptable_message,
+    prefers_html,
+)
+from cdkg.web.http_caching import Validators, add_cors, preflight
+from cdkg.web.query_guard import FederationRefused, check_federation
+from cdkg.web.service_description import DESCRIPTION_PREFIXES, describe_service
+from cdkg.web.sparql_request import ProtocolError, read_protocol_request
+from cdkg.web.sparql_responses import limits_text, syntax_error_text, timeout_text, truncation_headers
 
 blueprint = Blueprint("sparql", __name__)
-
-FORM = "application/x-www-form-urlencoded"
-DIRECT = "application/sparql-query"
-UPDATE = "application/sparql-update"
-
-
-class ProtocolError(Exception):
-    """A request the protocol says to refuse, with its status code and an explanation."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @blueprint.errorhandler(ProtocolError)
 def _protocol_error(error: ProtocolError) -> Response:
-    return _text(error.message, error.status)
+    response = _text(error.message, error.status)
+    response.headers.update(error.headers)
+    return response
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    limit = endpoint_settings(current_app).max_body_bytes
+    return _text(f"the request body is larger than this endpoint's limit of {limit} bytes.", 413)
+
+
+@blueprint.app_errorhandler(MethodNotAllowed)
+def _method_not_allowed(error: MethodNotAllowed) -> Response:
+    allowed = ", ".join(sorted(error.valid_methods or ()))
+    response = _text(f"{request.method} is not allowed on {request.path}; use {allowed}.", 405)
+    response.headers["Allow"] = allowed
+    return response
+
+
+@blueprint.after_request
+def _cors(response: Response) -> Response:
+    return add_cors(response)
 
 
 def _text(message: str, status: int) -> Response:
     return Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
 
 
-@blueprint.route("/sparql", methods=["GET", "POST"])
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
-    query, params = _read_request()
-    if query is None:
-        if request.accept_mimetypes.best_match(["text/html"]) == "text/html":
+    if request.method == "OPTIONS":
+        return preflight()
+    settings = endpoint_settings(current_app)
+    wait = rate_limiter(current_app).admit(request.remote_addr or "")
+    if wait:
+        raise ProtocolError(
+            429,
+            f"too many requests from {request.remote_addr}: this endpoint answers "
+            f"{settings.rate_limit} per minute per client; retry in {wait} s.",
+            {"Retry-After": str(wait)},
+        )
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        raise RequestEntityTooLarge()
+    protocol = read_protocol_request(request)
+    format_param = protocol.params.get("format")
+    if (
+        not format_param
+        and request.method == "GET"
+        and prefers_html(request.accept_mimetypes, SOLUTION_FORMATS + GRAPH_FORMATS)
+    ):
+        page = _query_page(protocol.query)
+        if page is not None:
+            return page
+    if protocol.query is None:
+        return _service_description(settings, format_param)
+    return _answer(protocol.query, protocol.params, settings)
+
+
+@blueprint.route("/sparql/limits")
+def limits() -> Response:
+    """What this endpoint allows, and how to page through a result cut at the row cap."""
+    return add_cors(_text(limits_text(endpoint_settings(current_app)), 200))
+
+
+def _query_page(query: str | None) -> Response | None:
+    try:
+        from cdkg.web.query_page import query_page_response
+    except ImportError:
+        if query is None:
             return Response(render_template("sparql.html", prefixes=PREFIXES))
-        raise ProtocolError(400, "missing the `query` parameter: pass a SPARQL query in it.")
-    if uses_federation(query):
-        raise ProtocolError(403, "federated queries (SERVICE) are disabled on this endpoint.")
-    options: dict[str, object] = {}
+        return None
+    return query_page_response(query)
+
+
+def _service_description(settings: EndpointSettings, format_param: str | None) -> Response:
+    try:
+        fmt = choose_format(GRAPH_FORMATS, request.accept_mimetypes, format_param)
+    except NotAcceptable as exc:
+        raise ProtocolError(
+            400,
+            "missing the `query` parameter: pass a SPARQL query in it. (Without a query the endpoint "
+            f"describes itself in RDF, but {exc})",
+        ) from exc
+    build = _current_build()
+    validators = Validators(build, f"sd.{fmt.names[0]}")
+    if validators.not_modified(request):
+        return _vary(validators.not_modified_response())
+    triples = describe_service(request.base_url, served_graph(current_app), settings)
+    prefixes = DESCRIPTION_PREFIXES if fmt.rdf == ox.RdfFormat.TURTLE else None
+    body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
+    return _vary(validators.add_to(Response(body, mimetype=fmt.media_type)))
+
+
+def _answer(query: str, params, settings: EndpointSettings) -> Response:
+    try:
+        check_federation(query, settings.federation_allowlist)
+    except FederationRefused as exc:
+        raise ProtocolError(403, str(exc)) from exc
+    timeout = _requested_timeout(params.get("timeout"), settings)
+    format_param = params.get("format")
+    solutions = acceptable_format(SOLUTION_FORMATS, request.accept_mimetypes, format_param)
+    graph = acceptable_format(GRAPH_FORMATS, request.accept_mimetypes, format_param)
+    if solutions is None and graph is None:
+        raise ProtocolError(406, not_acceptable_message(SOLUTION_FORMATS + GRAPH_FORMATS, format_param))
+    build = _current_build()
+    validators = None
+    if Validators.apply_to(query):
+        variant = f"{solutions.names[0] if solutions else '-'}.{graph.names[0] if graph else '-'}"
+        validators = Validators(build, f"{variant}.{settings.max_rows}")
+        if validators.not_modified(request):
+            return _vary(validators.not_modified_response())
     default_graphs = params.getlist("default-graph-uri")
     named_graphs = params.getlist("named-graph-uri")
-    if default_graphs or named_graphs:
-        options["default_graph"] = [_graph_iri(g) for g in default_graphs] or ox.DefaultGraph()
-        options["named_graphs"] = [_graph_iri(g) for g in named_graphs]
+    dataset_given = bool(default_graphs or named_graphs)
+    job = QueryJob(
+        store_path=str(build.store_path),
+        query=query,
+        solutions_format=solutions.media_type if solutions else None,
+        graph_format=graph.media_type if graph else None,
+        max_rows=settings.max_rows,
+        default_graphs=tuple(_graph_iri(g) for g in default_graphs) if dataset_given else None,
+        named_graphs=tuple(_graph_iri(g) for g in named_graphs) if dataset_given else None,
+        prefixes=PREFIXES,
+        truncation_link=_limits_url(),
+    )
+    answer = _run(job, timeout, settings, format_param)
+    response = Response(answer.body, mimetype=answer.media_type)
+    if answer.truncated:
+        response.headers.update(truncation_headers(settings.max_rows, answer.kind == GRAPH, _limits_url()))
+    if validators is not None:
+        validators.add_to(response)
+    return _vary(response)
+
+
+def _run(job: QueryJob, timeout: float, settings: EndpointSettings, format_param: str | None):
     try:
-        result = served_graph(current_app).query(query, **options)
-        return _serialize(result, params.get("format"))
-    except SyntaxError as exc:
-        raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
+        return query_workers(current_app).run(job, timeout)
+    except QuerySyntaxError as exc:
+        raise ProtocolError(400, syntax_error_text(exc, job.query)) from exc
+    except NoAcceptableFormat as exc:
+        offered = GRAPH_FORMATS if exc.kind == GRAPH else SOLUTION_FORMATS
+        raise ProtocolError(406, not_acceptable_message(offered, format_param)) from exc
+    except QueryTimeout as exc:
+        raise ProtocolError(
+            503, timeout_text(exc.seconds, settings), {"CDKG-Query-Timeout": f"{exc.seconds:g}"}
+        ) from exc
+    except WorkersBusy as exc:
+        message = f"the endpoint is busy: {exc.message}; retry in a moment."
+        raise ProtocolError(503, message, {"Retry-After": "5"}) from exc
+    except QueryWorkerError as exc:
+        raise ProtocolError(503, exc.message, {"Retry-After": "5"}) from exc
+    except QueryEvaluationError as exc:
+        raise ProtocolError(500, f"the query failed while being evaluated: {exc.message}") from exc
+
+
+def _current_build():
+    try:
+        return served_graph(current_app).current_build()
     except DataDirError as exc:
         raise ProtocolError(503, str(exc)) from exc
-    except (OSError, RuntimeError, ValueError) as exc:
-        # Evaluation is lazy: a failure can surface while the results are being written.
-        raise ProtocolError(500, f"the query failed while being evaluated: {exc}") from exc
 
 
-def _graph_iri(value: str) -> ox.NamedNode:
+def _requested_timeout(raw: str | None, settings: EndpointSettings) -> float:
+    if raw is None or raw == "":
+        return settings.query_timeout
     try:
-        return ox.NamedNode(value)
+        seconds = float(raw.strip().removesuffix("s"))
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= settings.query_timeout:
+        raise ProtocolError(
+            400,
+            f"timeout={raw!r} is not allowed: give a number of seconds above 0 and at most "
+            f"{settings.query_timeout:g}, this endpoint's limit.",
+        )
+    return seconds
+
+
+def _graph_iri(value: str) -> str:
+    try:
+        return ox.NamedNode(value).value
     except ValueError as exc:
         raise ProtocolError(400, f"not an absolute IRI for a graph: {value!r}") from exc
 
 
-def _read_request():
-    """The query text and the parameters, from whichever of the protocol's three ways was used."""
-    params = request.args
-    body_query: str | None = None
-    if request.method == "POST":
-        mimetype = request.mimetype
-        if mimetype == UPDATE or "update" in request.args:
-            raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted.")
-        if mimetype == FORM:
-            params = request.form.copy()
-            params.update(request.args)
-            if "update" in request.form:
-                raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted.")
-        elif mimetype == DIRECT:
-            try:
-                body_query = request.get_data().decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ProtocolError(400, f"the query is not UTF-8 (byte {exc.start}).") from exc
-            if "query" in request.args:
-                raise ProtocolError(400, "give the query either in the body or in `query`, not both.")
-        else:
-            raise ProtocolError(
-                415,
-                f"unsupported Content-Type {mimetype or '(none)'!r}: use {FORM} or {DIRECT}.",
-            )
-    elif "update" in params:
-        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted.")
-    if body_query is not None:
-        return body_query, params
-    queries = params.getlist("query")
-    if len(queries) > 1:
-        raise ProtocolError(400, "more than one `query` parameter: send exactly one query.")
-    return (queries[0] if queries else None), params
+def _limits_url() -> str:
+    return request.host_url + "sparql/limits"
 
 
-def _serialize(result, format_param: str | None) -> Response:
-    graph_result = isinstance(result, ox.QueryTriples)
-    offered = GRAPH_FORMATS if graph_result else SOLUTION_FORMATS
-    try:
-        fmt = choose_format(offered, request.accept_mimetypes, format_param)
-    except NotAcceptable as exc:
-        raise ProtocolError(406, str(exc)) from exc
-    if graph_result:
-        prefixes = PREFIXES if fmt.rdf == ox.RdfFormat.TURTLE else None
-        body = ox.serialize(result, format=fmt.rdf, prefixes=prefixes)
-    else:
-        body = result.serialize(format=fmt.results)
-    response = Response(body, mimetype=fmt.media_type)
+def _vary(response: Response) -> Response:
     response.headers["Vary"] = "Accept"
     return response
