@@ -12,6 +12,7 @@ from cdkg import __version__
 from cdkg.config import DATA_DIR_ENV, resolve_data_dir
 from cdkg.graph.datadir import DataDir, DataDirError
 from cdkg.graph.served import ServedGraph
+from cdkg.web.endpoint_settings import DEFAULTS as ENDPOINT_DEFAULTS
 
 DATA_DIR_HELP = (
     f"Where builds and imports live. Default: ${DATA_DIR_ENV} if set, "
@@ -280,15 +281,85 @@ def query(ctx: click.Context, sparql: str, fmt: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=2, show_default=True, type=int, help="Worker processes (gunicorn).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="gunicorn processes; each has its own query workers and rate limit, so keep 1.",
+)
+@click.option("--threads", default=8, show_default=True, type=int, help="Request threads per process.")
+@click.option(
+    "--query-workers",
+    default=ENDPOINT_DEFAULTS["CDKG_QUERY_WORKERS"],
+    show_default=True,
+    type=int,
+    help="Processes evaluating queries.",
+)
+@click.option(
+    "--query-timeout",
+    default=ENDPOINT_DEFAULTS["CDKG_QUERY_TIMEOUT"],
+    show_default=True,
+    type=float,
+    help="Seconds per query at most.",
+)
+@click.option(
+    "--max-rows",
+    default=ENDPOINT_DEFAULTS["CDKG_MAX_ROWS"],
+    show_default=True,
+    type=int,
+    help="Rows per result at most; 0: all.",
+)
+@click.option(
+    "--rate-limit",
+    default=ENDPOINT_DEFAULTS["CDKG_RATE_LIMIT"],
+    show_default=True,
+    type=int,
+    help="Requests per minute per client; 0: off.",
+)
+@click.option(
+    "--max-body",
+    default=ENDPOINT_DEFAULTS["CDKG_MAX_BODY_BYTES"],
+    show_default=True,
+    type=int,
+    help="Request body bytes at most.",
+)
+@click.option(
+    "--federation",
+    is_flag=True,
+    help="Allow SERVICE (federated queries), only to the allowed endpoints (default: Wikidata's).",
+)
+@click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    metavar="IRI",
+    help="An endpoint SERVICE may call (repeat for several; implies --federation).",
+)
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    query_workers: int,
+    query_timeout: float,
+    max_rows: int,
+    rate_limit: int,
+    max_body: int,
+    federation: bool,
+    allow_service: tuple[str, ...],
+    dev: bool,
+) -> None:
     """Serve the graph: SPARQL endpoint at /sparql, overview at /.
 
     Builds the default graph first if nothing has been built yet. A build or import
-    published while serving is picked up without a restart.
+    published while serving is picked up without a restart. A query past --query-timeout
+    is stopped; /sparql/limits tells clients the limits in force.
     """
+    from cdkg.web.endpoint_settings import SettingsError
     from cdkg.web.server import serve as run_server
 
     data_dir = _data_dir(ctx)
@@ -304,7 +375,21 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> 
         if subprocess.run(command, check=False).returncode != 0:
             _fail("the default graph could not be built; see the message above.")
     click.echo(f"serving {data_dir.root} at http://{host}:{port}/sparql")
-    run_server(data_dir.root, host=host, port=port, workers=workers, development=dev)
+    limits = {
+        "CDKG_QUERY_WORKERS": query_workers,
+        "CDKG_QUERY_TIMEOUT": query_timeout,
+        "CDKG_MAX_ROWS": max_rows,
+        "CDKG_RATE_LIMIT": rate_limit,
+        "CDKG_MAX_BODY_BYTES": max_body,
+        "CDKG_FEDERATION": federation or bool(allow_service),
+        "CDKG_FEDERATION_ALLOWLIST": allow_service or ENDPOINT_DEFAULTS["CDKG_FEDERATION_ALLOWLIST"],
+    }
+    try:
+        run_server(
+            data_dir.root, host=host, port=port, workers=workers, threads=threads, development=dev, **limits
+        )
+    except SettingsError as exc:
+        _fail(str(exc))
 
 
 @main.command()

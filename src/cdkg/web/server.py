@@ -1,4 +1,9 @@
-"""Run the application under gunicorn, the production WSGI server, or Flask's development server."""
+"""Run the application under gunicorn, the production WSGI server, or Flask's development server.
+
+One gunicorn process with threads by default: queries run in that process's pool of query
+workers, so the pool, the rate limit's buckets and the statistics cache are each one for the
+whole server, and a request thread only waits on a pipe while its query runs elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-from cdkg.web import create_app
+from cdkg.web import close_query_workers, create_app
 
 
 class _Gunicorn(BaseApplication):
@@ -28,14 +33,22 @@ def serve(
     data_dir: Path,
     host: str = "127.0.0.1",
     port: int = 8080,
-    workers: int = 2,
-    threads: int = 4,
+    workers: int = 1,
+    threads: int = 8,
     development: bool = False,
+    **config: object,
 ) -> None:
-    """Serve until interrupted. Each worker opens the published build read-only."""
-    app = create_app(data_dir)
+    """Serve until interrupted; `config` sets the endpoint's limits (see cdkg.web.endpoint_settings).
+
+    The app is made here, before gunicorn forks, but opens no store and starts no query worker
+    until a request needs one, so nothing that cannot survive fork() exists yet.
+    """
+    app = create_app(data_dir, **config)
     if development:
-        app.run(host=host, port=port, debug=False, threaded=True)
+        try:
+            app.run(host=host, port=port, debug=False, threaded=True)
+        finally:
+            close_query_workers(app)
         return
     options = {
         "bind": f"{host}:{port}",
@@ -43,9 +56,13 @@ def serve(
         "threads": threads,
         "worker_class": "gthread",
         "accesslog": "-",
+        # Above any query's own limit: a request thread waits at most that long for its worker.
         "timeout": 120,
         "graceful_timeout": 10,
+        # The longest request line gunicorn accepts, for long queries sent by GET.
+        "limit_request_line": 8190,
         # Newer gunicorn opens a control socket in the home directory; a data server needs none.
         "control_socket_disable": True,
+        "worker_exit": lambda arbiter, worker: close_query_workers(app),
     }
     _Gunicorn(app, options).run()
