@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -31,6 +32,7 @@ class RenderedPage(HTMLParser):
         self._link: dict[str, str] | None = None
         self._in_body = False
         self._in_head = False
+        self.dom = ""
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
@@ -81,7 +83,8 @@ def _opened_with(server, query: str, profile: Path) -> RenderedPage:
     """The page opened at its link for `query` (which runs it), as the browser left it."""
     url = f"{server.url}/query?{urlencode({'query': query})}"
     page = RenderedPage()
-    page.feed(_chromium_run(["--dump-dom", url], profile).stdout)
+    page.dom = _chromium_run(["--dump-dom", url], profile).stdout
+    page.feed(page.dom)
     return page
 
 
@@ -131,6 +134,19 @@ def test_a_construct_query_shows_the_turtle_text(live_server, tmp_path):
     assert "text/turtle" in page.boxes["status"]
     assert "cdo:party" in page.boxes["results"]
     assert "Q1794" in page.boxes["results"]
+
+
+def test_the_editor_highlights_the_query_it_holds(live_server, tmp_path):
+    query = "SELECT ?a WHERE { ?a <https://w3id.org/cdkg/ontology#party> ?b } # who\nLIMIT 2"
+    page = _opened_with(live_server, query, tmp_path / "profile")
+    highlighted = re.search(r'<pre class="sparql-highlight"[^>]*>(.*?)</pre>', page.dom, re.S)
+    assert highlighted, "no highlighted copy of the query under the editor"
+    drawn = highlighted.group(1)
+    assert '<span class="tok-keyword">SELECT</span>' in drawn
+    assert '<span class="tok-variable">?a</span>' in drawn
+    assert '<span class="tok-iri">&lt;https://w3id.org/cdkg/ontology#party&gt;</span>' in drawn
+    assert '<span class="tok-comment"># who</span>' in drawn
+    assert html.unescape(re.sub(r"<[^>]+>", "", drawn)).startswith(query)
 
 
 def test_an_ask_query_shows_its_answer(live_server, tmp_path):

@@ -11,7 +11,6 @@
   const MAX_TEXT_SHOWN = 500000;
   const MAX_LABELLED_IRIS = 2000;
   const LABEL_BATCH = 500;
-  const INDENT = "  ";
   // Datatypes that a value's own form already shows; dates keep theirs, which tells their precision.
   const PLAIN_DATATYPES = ["string", "boolean", "integer", "decimal", "double"].map(
     (name) => "http://www.w3.org/2001/XMLSchema#" + name
@@ -256,49 +255,8 @@
     }
   }
 
-  function replaceSelection(text) {
-    // insertText keeps the browser's undo history; setRangeText is the fallback.
-    if (!document.execCommand || !document.execCommand("insertText", false, text)) {
-      editor.setRangeText(text, editor.selectionStart, editor.selectionEnd, "end");
-    }
-  }
-
-  /** Tab indents the cursor or the selected lines, Shift+Tab takes an indent off them. */
-  function indent(outdent) {
-    const start = editor.selectionStart;
-    const end = editor.selectionEnd;
-    const value = editor.value;
-    if (!outdent && start === end) {
-      replaceSelection(INDENT);
-      return;
-    }
-    const lineStart = value.lastIndexOf("\n", start - 1) + 1;
-    const block = value.slice(lineStart, end);
-    const changed = block
-      .split("\n")
-      .map((line) => (outdent ? line.replace(/^ {1,2}|^\t/, "") : INDENT + line))
-      .join("\n");
-    if (changed === block) return;
-    editor.setSelectionRange(lineStart, end);
-    replaceSelection(changed);
-    editor.setSelectionRange(lineStart, lineStart + changed.length);
-  }
-
-  // After Escape, Tab leaves the editor as usual, so keyboard users are never trapped in it.
-  let tabMovesFocus = false;
-  editor.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      run();
-    } else if (event.key === "Escape") {
-      tabMovesFocus = true;
-    } else if (event.key === "Tab" && !tabMovesFocus && !event.ctrlKey && !event.altKey && !event.metaKey) {
-      event.preventDefault();
-      indent(event.shiftKey);
-    } else {
-      tabMovesFocus = false;
-    }
-  });
+  // The editor's keys and highlighting, when sparql-editor.js is there; a bare textarea works too.
+  const enhanced = window.SparqlEditor ? window.SparqlEditor.attach(editor, run) : null;
   editor.addEventListener("input", updateLinks);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -311,6 +269,7 @@
     if (query === undefined) return;
     event.preventDefault();
     editor.value = query;
+    if (enhanced) enhanced.redraw();
     editor.focus();
     editor.setSelectionRange(0, 0);
     editor.scrollTop = 0;
