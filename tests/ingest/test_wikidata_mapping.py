@@ -60,10 +60,12 @@ def test_preferred_statement_is_kept_and_counted(prepared, store):
     assert derived == {ox.NamedNode(WD + "statement/Q1001-0A1B2C3D-0000-0000-0000-000000000001")}
 
 
-def test_conflicting_dates_stay_on_both_claims_and_the_pair_is_counted(prepared, store):
+def test_conflicting_dates_stay_on_both_claims_and_the_pair_is_flagged_and_counted(prepared, store):
     assert prepared.summary.pairs_with_conflicting_dates == 1
     agreement = f"<{TWINNING}Q1001-Q1002>"
     assert not store.query(f"ASK {{ {agreement} <{CDO}startDate> ?d }}")
+    flagged = _values(store, f"SELECT ?a WHERE {{ ?a <{CDO}claimsDisagreeOnDates> true }}")
+    assert flagged == {ox.NamedNode(f"{TWINNING}Q1001-Q1002")}
     mine = _values(
         store, f"SELECT ?d WHERE {{ {_claim('Q1001', 'Q1002', 'Q1001')} <{CDO}claimedStartDate> ?d }}"
     )

@@ -188,6 +188,8 @@ def _agreement_triples(pair, statements, activity, about: ImportDescription, tod
         add(agreement, _n(CDO + "startDate"), next(iter(starts)))
     if len(ends) == 1:
         add(agreement, _n(CDO + "endDate"), next(iter(ends)))
+    if len(starts) > 1 or len(ends) > 1:
+        add(agreement, _n(CDO + "claimsDisagreeOnDates"), _boolean(True))
     status = derive_status(starts, ends, today)
     if status:
         add(agreement, _n(CDO + "status"), _n(STATUS + status))
