@@ -238,7 +238,12 @@
         let summary = count.toLocaleString("en") + (count === 1 ? " row" : " rows") + " in " + milliseconds + " ms";
         if (count > MAX_ROWS_SHOWN) summary += " (the first " + MAX_ROWS_SHOWN + " shown; download for all)";
         setStatus([summary].concat(notes).join("; "));
-        const labelProblem = await labelIris();
+        let labelProblem;
+        try {
+          labelProblem = await labelIris();
+        } catch (failure) {
+          labelProblem = "labels could not be looked up (" + failure + ")";
+        }
         if (labelProblem) setStatus([summary, labelProblem].concat(notes).join("; "));
       } else {
         const pre = element("pre", "graph-result", body.slice(0, MAX_TEXT_SHOWN));
@@ -248,6 +253,9 @@
         if (body.length > MAX_TEXT_SHOWN) summary += " (the beginning shown; download for all)";
         setStatus([summary].concat(notes).join("; "));
       }
+    } catch (failure) {
+      setStatus("");
+      showError("The answer could not be shown.", String(failure));
     } finally {
       resultsBox.classList.remove("stale");
       runButton.disabled = false;
