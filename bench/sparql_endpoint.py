@@ -5,7 +5,8 @@ imported with `cdkg import` and the options the test suite uses. Ours: `cdkg ser
 default options) on 127.0.0.1. Peer: `oxigraph serve-read-only` (the `oxigraph` package, the bench
 extra, same version as pyoxigraph) over a fresh location loaded (`oxigraph load`) with the N-Quads
 of our build, default graph included: our default graph is stored as the merge of the named graphs,
-so both servers hold the same dataset and get the same query text. Both must give the same answer
+so both servers hold the same dataset and get the same query text. Both stores are bulk-loaded and
+neither is compacted (`optimize`), as a cdkg build leaves its store. Both must give the same answer
 to each query before anything is measured.
 
 Load: a fixed number of GET requests per query (a small SELECT and an aggregate) from the same
@@ -14,10 +15,16 @@ Both servers stay up for the whole run and are measured alternately, in rounds, 
 odd rounds and Oxigraph first in even ones: the machine has two cores and other work on it comes
 and goes, so interleaving spreads that noise over both, and the ratio is the figure that counts.
 Only one server is loaded at a time. Printed per server and query: requests/s, p50 and p99
-latency, server CPU per request (every process of its session), then ours/Oxigraph ratios.
+latency, server CPU per request (every process of its session: the steadiest figure on a busy
+machine) and client CPU per request, then the ratios ours/Oxigraph. The client shares the two
+cores, so the absolute figures are lower than with a separate load machine, Oxigraph's the most.
+
+The cdkg measured is the one this interpreter imports (printed with its git commit, and whether
+it has uncommitted changes), or with --commit REV that commit of this repository exactly, exported
+by `git archive` into the temporary directory: the working tree may hold someone's unfinished work.
 
     python bench/sparql_endpoint.py [--quick] [--small-requests N] [--aggregate-requests N]
-        [--concurrency C] [--rounds R] [--timeout SECONDS] [--csv PATH]
+        [--concurrency C] [--rounds R] [--timeout SECONDS] [--csv PATH] [--commit REV]
 
 Bounded in requests and in time: past --timeout both servers are killed and the run fails.
 Everything binds 127.0.0.1. Servers and temporary directories are removed on exit, Ctrl-C included.
@@ -27,12 +34,14 @@ Run on demand; not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import urllib.parse
@@ -268,11 +277,51 @@ def start_servers(workdir: Path, data_dir: Path, location: Path, oxigraph: str) 
     return [ours, peer]
 
 
+def describe_cdkg() -> str:
+    """Where the cdkg under test comes from: its source directory, commit, and uncommitted changes."""
+    source = subprocess.run(
+        [sys.executable, "-c", "import cdkg, pathlib; print(pathlib.Path(cdkg.__file__).parent)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    git = ["git", "-C", source]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if commit.returncode != 0:
+        return f"cdkg from {source} (not a git checkout)"
+    changes = subprocess.run([*git, "status", "--porcelain", "--", "."], capture_output=True, text=True)
+    dirty = "with uncommitted changes" if changes.stdout.strip() else "clean"
+    return f"cdkg from {source} at commit {commit.stdout.strip()} ({dirty})"
+
+
+def use_commit(revision: str, workdir: Path) -> str:
+    """Export `revision` of this repository and make every cdkg child process import it."""
+    resolved = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "--verify", f"{revision}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if resolved.returncode != 0:
+        raise RuntimeError(f"--commit {revision}: not a commit of {REPO}: {resolved.stderr.strip()}")
+    source = workdir / "source"
+    source.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", revision], capture_output=True
+    )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(source, filter="data")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(source / "src"), os.environ.get("PYTHONPATH")])
+    )
+    return f"cdkg at commit {resolved.stdout.strip()}, exported to {source}"
+
+
 def run(args: argparse.Namespace, workdir: Path, servers: list[ServerProcess]) -> None:
     oxigraph = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
     if oxigraph is None:
         raise RuntimeError("the `oxigraph` server is not installed: pip install -e '.[bench]'")
     version = subprocess.run([oxigraph, "--version"], capture_output=True, text=True).stdout.strip()
+    print(use_commit(args.commit, workdir) if args.commit else describe_cdkg())
     print(f"preparing the data in {workdir}")
     data_dir, location, quads = prepare_data(workdir, args.csv, oxigraph)
 
@@ -324,6 +373,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="client threads, one connection each")
     parser.add_argument("--rounds", type=int, default=4, help="alternations between the two servers")
     parser.add_argument("--timeout", type=int, default=900, help="seconds before everything is killed")
+    parser.add_argument("--commit", help="measure this commit (git archive of it), not the installed cdkg")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few requests, two rounds")
     args = parser.parse_args()
     if args.quick:
