@@ -105,9 +105,10 @@ class QueryWorkerPool:
             worker.kill()
 
     @property
-    def started(self) -> int:
-        """How many worker processes are running (started on demand, up to `size`)."""
-        return len(self._workers)
+    def pids(self) -> tuple[int, ...]:
+        """The process ids of the running workers (started on demand, up to `size`)."""
+        with self._lock:
+            return tuple(w.process.pid for w in self._workers if w.process.pid is not None)
 
     def _acquire(self, timeout: float) -> _Worker:
         try:
