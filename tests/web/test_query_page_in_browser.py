@@ -1,10 +1,13 @@
-"""The query page in headless Chromium: its own script runs the query and shows IRIs by label, linked."""
+"""The query page in headless Chromium: examples, keys and its own script's results, IRIs by label, linked."""
 
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
@@ -70,6 +73,94 @@ class RenderedPage(HTMLParser):
             self._link["text"] += data
         if self._in_body and self.rows and self.rows[-1]:
             self.rows[-1][-1] += data
+
+
+class BrowserTab:
+    """Headless Chromium driven over the DevTools protocol on a pipe: clicks, keys and page state.
+
+    The pipe (file descriptors 3 and 4 of the browser) opens no port, so nothing else can reach it.
+    """
+
+    def __init__(self, profile: Path) -> None:
+        to_browser, self._writer = os.pipe()
+        self._reader, from_browser = os.pipe()
+        shell = f'exec "$0" "$@" 3<&{to_browser} 4>&{from_browser}'
+        arguments = [*QUIET, "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"]
+        self._process = subprocess.Popen(
+            ["bash", "-c", shell, _chromium(), *arguments],
+            pass_fds=(to_browser, from_browser),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_browser)
+        os.close(from_browser)
+        self._pending = b""
+        self._last_id = 0
+        self._session: str | None = None
+        target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self._session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+
+    def __enter__(self) -> BrowserTab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._send("Browser.close", session=False)
+            self._process.wait(timeout=30)
+        finally:
+            if self._process.poll() is None:
+                self._process.kill()
+            os.close(self._writer)
+            os.close(self._reader)
+
+    def _send(self, method: str, params: dict | None = None, session: bool = True) -> dict:
+        self._last_id += 1
+        message: dict = {"id": self._last_id, "method": method, "params": params or {}}
+        if session and self._session:
+            message["sessionId"] = self._session
+        os.write(self._writer, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self._pending:
+                chunk = os.read(self._reader, 1 << 16)
+                assert chunk, f"the browser closed the pipe while answering {method}"
+                self._pending += chunk
+            raw, self._pending = self._pending.split(b"\0", 1)
+            answer = json.loads(raw)
+            if answer.get("id") == self._last_id:
+                assert "error" not in answer, f"{method}: {answer['error']}"
+                return answer["result"]
+
+    def open(self, url: str) -> None:
+        self._send("Page.navigate", {"url": url})
+        self.wait_for("document.readyState === 'complete' && !!window.SparqlEditor")
+
+    def evaluate(self, expression: str) -> object:
+        result = self._send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"].get("value")
+
+    def wait_for(self, condition: str, limit: float = 60.0) -> None:
+        """Wait until the JavaScript `condition` holds (up to `limit` s, so a broken page fails)."""
+        deadline = time.monotonic() + limit
+        while not self.evaluate(condition):
+            assert time.monotonic() < deadline, f"still not true after {limit} s: {condition}"
+            time.sleep(0.05)
+
+    def type_text(self, text: str) -> None:
+        self._send("Input.insertText", {"text": text})
+
+    def press(self, key: str, code: int, ctrl: bool = False, shift: bool = False) -> None:
+        for kind in ("keyDown", "keyUp"):
+            event = {
+                "type": kind,
+                "key": key,
+                "code": key,
+                "windowsVirtualKeyCode": code,
+                "modifiers": 2 * ctrl + 8 * shift,
+            }
+            self._send("Input.dispatchKeyEvent", event)
 
 
 def _chromium_run(arguments: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
@@ -154,6 +245,56 @@ def test_an_ask_query_shows_its_answer(live_server, tmp_path):
     page = _opened_with(live_server, query, tmp_path / "profile")
     assert "ASK answered true" in page.boxes["status"]
     assert page.boxes["results"].strip() == "true"
+
+
+STATUS = "document.getElementById('status').textContent"
+EDITOR = "document.getElementById('query')"
+
+
+def test_choosing_an_example_loads_it_into_the_editor_and_runs_it(live_server, tmp_path):
+    example = _example("network-memberships")
+    with BrowserTab(tmp_path / "profile") as tab:
+        tab.open(f"{live_server.url}/query")
+        assert tab.evaluate(STATUS) == ""  # the starter query waits to be run
+        tab.evaluate(f"document.querySelector('a.example[data-example=\"{example.name}\"]').click()")
+        tab.wait_for(f"/\\d+ rows in/.test({STATUS}) && !!document.querySelector('a.iri.labelled')")
+        assert tab.evaluate(f"{EDITOR}.value") == example.query
+        assert tab.evaluate("document.querySelector('table.solutions th').textContent") == "?network"
+        eurocities = "https://w3id.org/cdkg/id/actor/network/eurocities"
+        assert (
+            tab.evaluate(f"document.querySelector('a.iri[href=\"{eurocities}\"]').textContent")
+            == "Eurocities"
+        )
+        assert tab.evaluate("new URLSearchParams(location.search).get('query')") == example.query
+
+
+def test_ctrl_enter_runs_the_query_typed_in_the_editor(live_server, tmp_path):
+    with BrowserTab(tmp_path / "profile") as tab:
+        tab.open(f"{live_server.url}/query")
+        tab.evaluate(f"{EDITOR}.focus(); {EDITOR}.select()")
+        tab.type_text(f"ASK {{ ?a <https://w3id.org/cdkg/ontology#party> <{FRANKFURT}> }}")
+        tab.press("Enter", 13, ctrl=True)
+        tab.wait_for(f"{STATUS}.startsWith('ASK answered')")
+        assert tab.evaluate(STATUS).startswith("ASK answered true")
+        permalink = tab.evaluate("document.getElementById('permalink').getAttribute('href')")
+        assert permalink.startswith("/sparql?") and "ASK" in permalink
+        downloads = tab.evaluate("document.getElementById('solution-downloads').hidden")
+        assert downloads is False
+        assert tab.evaluate("document.getElementById('graph-downloads').hidden") is True
+
+
+def test_tab_indents_in_the_editor_and_shift_tab_takes_it_off(live_server, tmp_path):
+    with BrowserTab(tmp_path / "profile") as tab:
+        tab.open(f"{live_server.url}/query")
+        tab.evaluate(f"{EDITOR}.focus(); {EDITOR}.select()")
+        tab.type_text("SELECT * WHERE {\n?s ?p ?o\n}")
+        tab.evaluate(f"{EDITOR}.setSelectionRange(17, 17)")
+        tab.press("Tab", 9)
+        assert tab.evaluate(f"{EDITOR}.value") == "SELECT * WHERE {\n  ?s ?p ?o\n}"
+        assert tab.evaluate("document.activeElement.id") == "query"
+        tab.evaluate(f"{EDITOR}.setSelectionRange(17, 20)")
+        tab.press("Tab", 9, shift=True)
+        assert tab.evaluate(f"{EDITOR}.value") == "SELECT * WHERE {\n?s ?p ?o\n}"
 
 
 def test_the_page_with_an_example_run_renders_to_a_screenshot(live_server, tmp_path):
