@@ -1,13 +1,14 @@
 """Benchmark: the SPARQL endpoint as `cdkg serve` runs it, against Oxigraph's own server on the same data.
 
 Data: a temporary data directory with the default graph plus the real 2021 Wikidata P190 export,
-imported with `cdkg import` and the options the test suite uses. Ours: `cdkg serve` (gunicorn, its
-default options) on 127.0.0.1. Peer: `oxigraph serve-read-only` (the `oxigraph` package, the bench
-extra, same version as pyoxigraph) over a fresh location loaded (`oxigraph load`) with the N-Quads
-of our build, default graph included: our default graph is stored as the merge of the named graphs,
-so both servers hold the same dataset and get the same query text. Both stores are bulk-loaded and
-neither is compacted (`optimize`), as a cdkg build leaves its store. Both must give the same answer
-to each query before anything is measured.
+imported with `cdkg import` and the options the test suite uses. Ours: `cdkg serve` on 127.0.0.1
+with its default options but `--rate-limit 0` (every benchmark client is 127.0.0.1, and a
+per-client limit would measure the policy, not the server). Peer: `oxigraph serve-read-only` (the
+`oxigraph` package, the bench extra, same version as pyoxigraph) over a fresh location loaded
+(`oxigraph load`) with the N-Quads of our build, default graph included: our default graph is
+stored as the merge of the named graphs, so both servers hold the same dataset and get the same
+query text. Both stores are bulk-loaded and neither is compacted (`optimize`), as a cdkg build
+leaves its store. Both must give the same answer to each query before anything is measured.
 
 Load: a fixed number of GET requests per query (a small SELECT and an aggregate) from the same
 number of client threads, each on its own keep-alive connection, asking for SPARQL JSON results.
@@ -24,7 +25,7 @@ it has uncommitted changes), or with --commit REV that commit of this repository
 by `git archive` into the temporary directory: the working tree may hold someone's unfinished work.
 
     python bench/sparql_endpoint.py [--quick] [--small-requests N] [--aggregate-requests N]
-        [--concurrency C] [--rounds R] [--timeout SECONDS] [--csv PATH] [--commit REV]
+        [--concurrency C] [--rounds R] [--timeout SECONDS] [--csv PATH] [--commit REV] [--serve-args ARGS]
 
 Bounded in requests and in time: past --timeout both servers are killed and the run fails.
 Everything binds 127.0.0.1. Servers and temporary directories are removed on exit, Ctrl-C included.
@@ -37,6 +38,7 @@ import argparse
 import io
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -260,10 +262,25 @@ def print_table(results: dict[str, dict[str, Measured]], concurrency: int) -> No
         )
 
 
-def start_servers(workdir: Path, data_dir: Path, location: Path, oxigraph: str) -> list[ServerProcess]:
-    """`cdkg serve` with its default options, and Oxigraph's read-only server, both on 127.0.0.1."""
+def serve_options(extra: list[str]) -> list[str]:
+    """`cdkg serve` options: its defaults, but no rate limit, plus the ones given with --serve-args.
+
+    The rate limit (per client address, and every benchmark client is 127.0.0.1) would measure the
+    policy, not the server, and Oxigraph has none; every other limit stays at its default.
+    """
+    usage = subprocess.run(
+        [sys.executable, "-m", "cdkg", "serve", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    return (["--rate-limit", "0"] if "--rate-limit" in usage else []) + extra
+
+
+def start_servers(
+    workdir: Path, data_dir: Path, location: Path, oxigraph: str, options: list[str]
+) -> list[ServerProcess]:
+    """`cdkg serve` and Oxigraph's read-only server, both on 127.0.0.1."""
     ours_port, peer_port = free_port(), free_port()
     serve = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir), "serve", "--port", str(ours_port)]
+    serve += options
     ours = ServerProcess("cdkg", serve, ours_port, "/sparql", workdir / "cdkg-serve.log")
     peer_serve = [
         oxigraph,
@@ -325,14 +342,16 @@ def run(args: argparse.Namespace, workdir: Path, servers: list[ServerProcess]) -
     print(f"preparing the data in {workdir}")
     data_dir, location, quads = prepare_data(workdir, args.csv, oxigraph)
 
-    for server in start_servers(workdir, data_dir, location, oxigraph):
+    options = serve_options(shlex.split(args.serve_args))
+    for server in start_servers(workdir, data_dir, location, oxigraph, options):
         servers.append(server)
         server.start()
     for server in servers:
         server.wait_until_answering(query_path(server.endpoint, "ASK {}"), JSON_RESULTS, deadline_seconds=120)
     ours, peer = servers
+    print(f"servers up: cdkg serve {' '.join(options)} on :{ours.port}")
     print(
-        f"servers up: cdkg serve on :{ours.port}, {version} serve-read-only on :{peer.port}; {quads:,} quads"
+        f"            {version} serve-read-only on :{peer.port}; both hold the {quads:,} quads of the build"
     )
 
     expected = {query.name: check_same_answers(servers, query) for query in QUERIES}
@@ -373,6 +392,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="client threads, one connection each")
     parser.add_argument("--rounds", type=int, default=4, help="alternations between the two servers")
     parser.add_argument("--timeout", type=int, default=900, help="seconds before everything is killed")
+    parser.add_argument("--serve-args", default="", help="more `cdkg serve` options, e.g. '--workers 2'")
     parser.add_argument("--commit", help="measure this commit (git archive of it), not the installed cdkg")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few requests, two rounds")
     args = parser.parse_args()
