@@ -139,10 +139,6 @@ def test_a_given_query_is_shown_as_given_with_its_permalink_and_run_at_once(live
     assert query_of(permalink["href"]) == query
 
 
-@pytest.mark.xfail(
-    reason="until /sparql hands a browser's GET (HTML preferred, no format) to query_page_response",
-    strict=False,
-)
 def test_permalink_opened_in_a_browser_shows_the_page_with_the_query(live_server):
     _, parts = page(live_server, query=SELECT)
     (permalink,) = [attrs for tag, attrs in parts.elements if attrs.get("id") == "permalink"]
@@ -168,7 +164,9 @@ def test_download_links_fetch_the_query_in_each_format(live_server, query, kind,
     assert set(types) <= set(links)
     for fmt, media_type in types.items():
         assert query_of(links[fmt]) == query
-        response = requests.get(urljoin(live_server.url, links[fmt]), timeout=30)
+        response = requests.get(
+            urljoin(live_server.url, links[fmt]), headers={"Accept": BROWSER_ACCEPT}, timeout=30
+        )
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith(media_type)
         assert "TwinningAgreement" in response.text or "twinning" in response.text

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from cdkg.graph.served import ServedGraph
 from cdkg.web.query_page import example_queries
+from tests.web.sparql_server import configured_server
 from tests.web.test_ontology_in_browser import QUIET, _chromium
 
 ACTOR = "https://w3id.org/cdkg/id/actor/"
@@ -213,6 +214,16 @@ def test_a_query_the_endpoint_refuses_shows_its_status_and_message(live_server, 
     assert "400" in page.boxes["error"]
     assert "syntax" in page.boxes["error"].lower()
     assert not page.rows
+
+
+def test_a_result_the_endpoint_cut_says_so_and_its_rows_are_still_labelled(default_data_dir, tmp_path):
+    classes = "SELECT ?c WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> } ORDER BY ?c LIMIT 12"
+    with configured_server(default_data_dir, CDKG_MAX_ROWS=5, CDKG_RATE_LIMIT=0) as server:
+        page = _opened_with(server, classes, tmp_path / "profile")
+    status = page.boxes["status"]
+    assert "5 rows in" in status and "cut by the endpoint" in status and "more than 5 rows" in status
+    assert len(page.rows) == 5
+    assert len(page.links) == 5 and all("labelled" in link["class"].split() for link in page.links)
 
 
 def test_a_construct_query_shows_the_turtle_text(live_server, tmp_path):

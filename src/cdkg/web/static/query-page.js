@@ -28,7 +28,8 @@
   const resultsBox = document.getElementById("results");
   const solutionDownloads = document.getElementById("solution-downloads");
   const graphDownloads = document.getElementById("graph-downloads");
-  const pageLanguage = (document.documentElement.lang || "en").toLowerCase();
+  const declaredLanguage = document.documentElement.lang || "";
+  const pageLanguage = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(declaredLanguage) ? declaredLanguage : "en";
   const namespaces = Object.entries(data.prefixes).sort((a, b) => b[1].length - a[1].length);
 
   /** SELECT, ASK, CONSTRUCT or DESCRIBE: the first keyword after the prologue; null if unclear. */
@@ -131,15 +132,6 @@
     return rows.length;
   }
 
-  function languageRank(language) {
-    const tag = (language || "").toLowerCase();
-    if (tag === pageLanguage) return 0;
-    if (tag.split("-")[0] === pageLanguage.split("-")[0] && tag) return 1;
-    if (tag === "en" || tag.startsWith("en-")) return 2;
-    if (tag === "") return 3;
-    return 4;
-  }
-
   async function askEndpoint(query, accept) {
     return fetch(data.endpoint, {
       method: "POST",
@@ -148,33 +140,43 @@
     });
   }
 
+  /** One row per IRI: a label in the page's language, else English, else untagged, else any. */
+  function labelQuery(iris) {
+    const values = iris.map((iri) => "<" + iri + ">").join(" ");
+    return (
+      "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" +
+      "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n" +
+      "SELECT ?iri (SAMPLE(?inPageLanguage) AS ?page) (SAMPLE(?inEnglish) AS ?english)\n" +
+      "       (SAMPLE(?untagged) AS ?plain) (SAMPLE(?label) AS ?other) WHERE {\n" +
+      "  VALUES ?iri { " + values + " }\n" +
+      "  { ?iri rdfs:label ?label } UNION { ?iri skos:prefLabel ?label }\n" +
+      '  BIND(IF(LANGMATCHES(LANG(?label), "' + pageLanguage + '"), ?label, ?none) AS ?inPageLanguage)\n' +
+      '  BIND(IF(LANGMATCHES(LANG(?label), "en"), ?label, ?none) AS ?inEnglish)\n' +
+      '  BIND(IF(LANG(?label) = "", ?label, ?none) AS ?untagged)\n' +
+      "} GROUP BY ?iri"
+    );
+  }
+
   /** Ask for rdfs:label / skos:prefLabel of the IRIs shown; show the best one, the IRI as tooltip. */
   async function labelIris() {
     const links = Array.from(resultsBox.querySelectorAll(".iri[data-iri]"));
     const iris = Array.from(new Set(links.map((link) => link.dataset.iri)))
       .filter((iri) => /^[^<>"{}|^`\\\s]*$/.test(iri))
       .slice(0, MAX_LABELLED_IRIS);
-    const best = new Map();
+    const labels = new Map();
     for (let start = 0; start < iris.length; start += LABEL_BATCH) {
-      const values = iris.slice(start, start + LABEL_BATCH).map((iri) => "<" + iri + ">").join(" ");
-      const query =
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" +
-        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n" +
-        "SELECT ?iri ?label WHERE { VALUES ?iri { " + values + " }\n" +
-        "  { ?iri rdfs:label ?label } UNION { ?iri skos:prefLabel ?label } }";
-      const response = await askEndpoint(query, SOLUTIONS_JSON);
+      const response = await askEndpoint(labelQuery(iris.slice(start, start + LABEL_BATCH)), SOLUTIONS_JSON);
       if (!response.ok) return "labels could not be looked up (" + response.status + ")";
       const answer = await response.json();
       for (const row of answer.results.bindings) {
-        const rank = languageRank(row.label["xml:lang"]);
-        const held = best.get(row.iri.value);
-        if (!held || rank < held.rank) best.set(row.iri.value, { rank: rank, text: row.label.value });
+        const label = row.page || row.english || row.plain || row.other;
+        if (label) labels.set(row.iri.value, label.value);
       }
     }
     for (const link of links) {
-      const label = best.get(link.dataset.iri);
-      if (!label) continue;
-      link.textContent = label.text;
+      const label = labels.get(link.dataset.iri);
+      if (label === undefined) continue;
+      link.textContent = label;
       link.title = link.dataset.iri;
       link.classList.add("labelled");
     }
