@@ -174,3 +174,73 @@ def test_serve_stops_promptly_when_terminated(served_process):
         process.kill()
         pytest.fail("cdkg serve did not stop within 15 s of SIGTERM")
     assert process.returncode == 0
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def test_serve_stops_a_query_at_its_time_limit_and_its_workers_stop_with_it(tmp_path):
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs /proc to find the server's processes")
+    port = _free_port()
+    env = dict(os.environ, CDKG_DATA_DIR=str(tmp_path / "data"))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cdkg",
+            "serve",
+            "--port",
+            str(port),
+            "--query-timeout",
+            "1",
+            "--rate-limit",
+            "0",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/sparql"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(url, params={"query": "ASK {}"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        cross_product = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        cut = requests.get(url, params={"query": cross_product}, timeout=60)
+        assert cut.status_code == 503
+        assert "time limit of 1 s" in cut.text
+        assert requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code == 200
+        workers = _descendants(process.pid)
+        assert len(workers) >= 3  # gunicorn's worker, its query workers, multiprocessing's tracker
+        process.terminate()
+        process.wait(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    for _ in range(50):
+        left = {pid for pid in workers if os.path.exists(f"/proc/{pid}")}
+        if not left:
+            break
+        time.sleep(0.1)
+    assert not left, "processes of the server outlived it"
