@@ -580,3 +580,10 @@ def test_sparqlwrapper_construct_returns_a_graph_in_rdfxml_and_jsonld(live_serve
     graph = client.queryAndConvert()
     assert isinstance(graph, rdflib.Graph)
     assert SIGNED in graph
+
+
+def test_a_prefix_the_query_does_not_declare_is_a_syntax_error(live_server):
+    """The project's prefixes abbreviate Turtle output; queries declare theirs, as SPARQL says."""
+    response = get(live_server, "SELECT ?a WHERE { ?a a cdo:TwinningAgreement } LIMIT 1")
+    assert response.status_code == 400
+    assert "syntax error" in response.text

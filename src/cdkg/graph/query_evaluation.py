@@ -32,7 +32,9 @@ def evaluate(store: ox.Store, job: QueryJob) -> QueryAnswer:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
     try:
-        result = store.query(job.query, prefixes=job.prefixes or None, **options)
+        # The query declares its own prefixes, as the protocol expects; `job.prefixes` only
+        # make Turtle output readable.
+        result = store.query(job.query, **options)
         if isinstance(result, ox.QueryBoolean):
             return _boolean(result, job)
         if isinstance(result, ox.QueryTriples):
