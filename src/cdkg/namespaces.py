@@ -36,6 +36,7 @@ GEO = "http://www.opengis.net/ont/geosparql#"
 SCHEMA = "https://schema.org/"
 ORG = "http://www.w3.org/ns/org#"
 DBO = "http://dbpedia.org/ontology/"
+DBR = "http://dbpedia.org/resource/"
 
 PREFIXES: dict[str, str] = {
     "cdo": CDO,

@@ -152,12 +152,25 @@ def test_labels_aliases_country_place_and_geonames(store):
         ox.Literal("Deutschland", language="de"),
     }
     assert _values(store, f"SELECT ?g WHERE {{ {actor} <{CDO}geonamesId> ?g }}") == {ox.Literal("2812482")}
+
     wkt = _values(
         store,
         f"SELECT ?w WHERE {{ {actor} <http://www.opengis.net/ont/geosparql#hasGeometry>/"
         "<http://www.opengis.net/ont/geosparql#asWKT> ?w }",
     )
     assert {w.value for w in wkt} == {"Point(11.3 50.98)"}
+
+
+def test_the_english_wikipedia_article_names_the_dbpedia_resource(store):
+    def same_as(qid: str) -> set:
+        same = _values(
+            store, f"SELECT ?x WHERE {{ <{ACTOR}{qid}> <http://www.w3.org/2002/07/owl#sameAs> ?x }}"
+        )
+        return {term.value for term in same}
+
+    assert same_as("Q1001") == {WD + "Q1001", "http://dbpedia.org/resource/Weimar_(Example_town)"}
+    assert same_as("Q1002") == {WD + "Q1002", "http://dbpedia.org/resource/Bad_%22Quoted%22_Place"}
+    assert same_as("Q1003") == {WD + "Q1003"}
 
 
 def test_the_mapped_graph_conforms_to_the_shapes(store):

@@ -18,7 +18,7 @@ from cdkg.ingest.results_file import Row
 from cdkg.ingest.twinning_graph import LABEL, SAME_AS, XSD_INTEGER, A, actor_iri, add_geometry, day_range
 from cdkg.ingest.twinning_statements import Problems
 from cdkg.ingest.wikidata_terms import is_wkt_point, item_id, rank_name, time_at_precision, whole_number
-from cdkg.namespaces import CDO, SKOS, WD
+from cdkg.namespaces import CDO, DBR, SKOS, WD
 
 # Wikidata class -> cdo class. Sources: Q515 is the ontology's own skos:closeMatch of cdo:City;
 # Q3957 town, Q515 city, Q1549591 big city: en.wikiversity.org "Research in programming
@@ -62,6 +62,7 @@ class PartyRecord:
     # (value, date at its precision or None, rank)
     populations: set[tuple[int, ox.Literal | None, str | None]] = field(default_factory=set)
     geonames_ids: set[str] = field(default_factory=set)
+    wikipedia_titles: set[str] = field(default_factory=set)
 
 
 def party_types(classes: Iterable[str]) -> list[str]:
@@ -113,6 +114,8 @@ def extract_parties(
                 record.geonames_ids.add(geonames.value)
             else:
                 problems.add("GeoNames ID is not a number", f"{qid} {geonames.value!r}")
+        if isinstance(title := row.get("enwikiTitle"), ox.Literal) and title.value.strip():
+            record.wikipedia_titles.add(title.value.strip())
         if row.get("population") is not None:
             _read_population(row, qid, record, problems)
     return records
@@ -194,6 +197,8 @@ def party_triples(
             add(actor, ox.NamedNode(CDO + "geonamesId"), ox.Literal(next(iter(record.geonames_ids))))
         elif record.geonames_ids:
             problems.add("several GeoNames IDs (none kept)", f"{qid} {sorted(record.geonames_ids)}")
+        if len(record.wikipedia_titles) == 1:
+            add(actor, SAME_AS, ox.NamedNode(dbpedia_iri(next(iter(record.wikipedia_titles)))))
     for country, labels in sorted(countries.items()):
         node = ox.NamedNode(actor_iri(country))
         add(node, A, ox.NamedNode(CDO + "NationalGovernment"))
@@ -201,6 +206,16 @@ def party_triples(
         for value, language in sorted(labels, key=str):
             add(node, LABEL, _text(value, language))
     return triples, counts
+
+
+_NOT_IN_IRIS = frozenset('<>"{}|\\^`')
+
+
+def dbpedia_iri(wikipedia_title: str) -> str:
+    """The DBpedia resource of an English Wikipedia article: its title, spaces as underscores,
+    characters an IRI cannot hold percent-encoded (DBpedia's own naming)."""
+    name = wikipedia_title.replace(" ", "_")
+    return DBR + "".join(f"%{ord(ch):02X}" if ch in _NOT_IN_IRIS or ord(ch) < 0x20 else ch for ch in name)
 
 
 def _population_triple(qid: str, actor: ox.NamedNode, record: PartyRecord, problems: Problems, add) -> None:
