@@ -152,7 +152,6 @@ def test_labels_aliases_country_place_and_geonames(store):
         ox.Literal("Deutschland", language="de"),
     }
     assert _values(store, f"SELECT ?g WHERE {{ {actor} <{CDO}geonamesId> ?g }}") == {ox.Literal("2812482")}
-
     wkt = _values(
         store,
         f"SELECT ?w WHERE {{ {actor} <http://www.opengis.net/ont/geosparql#hasGeometry>/"
