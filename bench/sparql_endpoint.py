@@ -363,6 +363,7 @@ def run(args: argparse.Namespace, workdir: Path, servers: list[ServerProcess]) -
         return measure(server, path, expected[query.name][server.name], requests, args.concurrency)
 
     print(f"warming up, {args.concurrency} connections")
+    load_before = os.getloadavg()[0]
     for query in QUERIES:
         for server in servers:
             load(server, query, max(args.concurrency, counts[query.name] // 10))
@@ -382,6 +383,11 @@ def run(args: argparse.Namespace, workdir: Path, servers: list[ServerProcess]) -
             if measured.load.reconnects:
                 print(f"note: {name} closed {measured.load.reconnects} connections (no keep-alive for them)")
     print_table(results, args.concurrency)
+    print(
+        f"machine load average (1 min) {load_before:.1f} before the rounds, {os.getloadavg()[0]:.1f} after, "
+        f"on {os.cpu_count()} CPUs: work beyond the two servers and the client makes the requests/s ratio "
+        "lean towards 1; server CPU per request is the steadier comparison"
+    )
 
 
 def main() -> int:
