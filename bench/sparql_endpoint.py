@@ -41,6 +41,7 @@ import os
 import shlex
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -234,7 +235,9 @@ def measure(server: ServerProcess, path: str, body: bytes, requests: int, concur
     return Measured(load, server.cpu_seconds() - cpu_before)
 
 
-def print_table(results: dict[str, dict[str, Measured]], concurrency: int) -> None:
+def print_table(
+    results: dict[str, dict[str, Measured]], round_ratios: dict[str, list[float]], concurrency: int
+) -> None:
     print()
     print(
         f"{'query':<13} {'server':<9} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
@@ -254,9 +257,11 @@ def print_table(results: dict[str, dict[str, Measured]], concurrency: int) -> No
     for query in QUERIES:
         ours, peer = results[query.name]["cdkg"], results[query.name]["oxigraph"]
         rate = ours.load.requests_per_second / peer.load.requests_per_second
-        target = "  (target >= 0.5)" if query.key == "small" else ""
+        target = " (target >= 0.5)" if query.key == "small" else ""
+        rounds = round_ratios[query.name]
+        spread = f"{statistics.median(rounds):.2f} ({min(rounds):.2f}-{max(rounds):.2f})"
         print(
-            f"  {query.name:<13} requests/s {rate:.2f}{target};"
+            f"  {query.name:<13} requests/s {rate:.2f}{target}, median of rounds {spread};"
             f"  p50 latency {ours.load.percentile(0.5) / peer.load.percentile(0.5):.2f}x;"
             f"  server CPU per request {ours.server_cpu_per_request / peer.server_cpu_per_request:.2f}x"
         )
@@ -369,20 +374,24 @@ def run(args: argparse.Namespace, workdir: Path, servers: list[ServerProcess]) -
             load(server, query, max(args.concurrency, counts[query.name] // 10))
 
     results: dict[str, dict[str, Measured]] = {query.name: {} for query in QUERIES}
+    round_ratios: dict[str, list[float]] = {query.name: [] for query in QUERIES}
     for round_index in range(args.rounds):
         order = servers if round_index % 2 == 0 else servers[::-1]
         line = []
         for query in QUERIES:
+            rates = {}
             for server in order:
                 measured = load(server, query, max(1, counts[query.name] // args.rounds))
                 results[query.name][server.name] = measured.merged(results[query.name].get(server.name))
-                line.append(f"{query.name} {server.name} {measured.load.requests_per_second:.0f}/s")
+                rates[server.name] = measured.load.requests_per_second
+                line.append(f"{query.name} {server.name} {rates[server.name]:.0f}/s")
+            round_ratios[query.name].append(rates["cdkg"] / rates["oxigraph"])
         print(f"round {round_index + 1}/{args.rounds}: " + ", ".join(line))
     for by_server in results.values():
         for name, measured in by_server.items():
             if measured.load.reconnects:
                 print(f"note: {name} closed {measured.load.reconnects} connections (no keep-alive for them)")
-    print_table(results, args.concurrency)
+    print_table(results, round_ratios, args.concurrency)
     print(
         f"machine load average (1 min) {load_before:.1f} before the rounds, {os.getloadavg()[0]:.1f} after, "
         f"on {os.cpu_count()} CPUs: work beyond the two servers and the client makes the requests/s ratio "
