@@ -69,13 +69,17 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 
 @dataclass(frozen=True)
 class BenchQuery:
+    """A query both servers answer, with the requests a --quick run sends for it."""
+
     key: str
     name: str
     sparql: str
-    requests: int
     quick_requests: int
 
 
+# The small SELECT (Vilnius's partners with labels: index lookups, 10 rows) is mostly per-request
+# overhead, the server's own cost; the aggregate (agreements per party over all 8,956 agreements)
+# is mostly the query engine's, the same in both servers.
 QUERIES = [
     BenchQuery(
         "small",
@@ -88,7 +92,6 @@ QUERIES = [
 }
 ORDER BY ?label ?partner
 LIMIT 10""",
-        requests=2000,
         quick_requests=100,
     ),
     BenchQuery(
@@ -102,7 +105,6 @@ LIMIT 10""",
 GROUP BY ?actor
 ORDER BY DESC(?agreements) ?actor
 LIMIT 10""",
-        requests=200,
         quick_requests=10,
     ),
 ]
