@@ -5,6 +5,7 @@ Layout::
     <data>/builds/<id>/store/      an on-disk pyoxigraph store, never written after publication
     <data>/builds/<id>/build.json  what went into it (sources, counts, times)
     <data>/builds/<id>/ontology.html  the ontology's documentation
+    <data>/builds/<id>/dumps/      its downloadable dumps, written by `cdkg export`, removed with the build
     <data>/current                 JSON naming the published build; replaced atomically
     <data>/sources/wikidata/       mapped Wikidata imports (N-Quads + metadata), inputs of every build
     <data>/build.lock              held by the one process that is building
@@ -30,6 +31,8 @@ from pathlib import Path
 KEEP_PREVIOUS_BUILDS = 2
 # The ontology's HTML documentation, written by each build beside its store.
 DOCUMENTATION_FILE = "ontology.html"
+# The build's dumps, beside its store, so garbage collection removes them with it.
+DUMPS_DIR = "dumps"
 
 
 class DataDirError(RuntimeError):
@@ -66,6 +69,10 @@ class DataDir:
     @property
     def wikidata_sources_dir(self) -> Path:
         return self.root / "sources" / "wikidata"
+
+    def dumps_dir(self, build_id: str) -> Path:
+        """Where `cdkg export` writes a build's dumps by default, and where the server finds them."""
+        return self.builds_dir / build_id / DUMPS_DIR
 
     def ensure(self) -> None:
         try:
