@@ -413,6 +413,34 @@ def status(ctx: click.Context) -> None:
         click.echo(f"  {source['kind']:<9} {source['file']:<30} -> {source['graph']}")
 
 
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write into. Default: the build's own dumps/, which `cdkg serve` offers at /dumps/.",
+)
+@click.option(
+    "--formats",
+    default="nq.gz,ttl,jsonld",
+    show_default=True,
+    help="Comma-separated: nq.gz (every named graph), ttl and jsonld (the default graph, their merge).",
+)
+@click.pass_context
+def export(ctx: click.Context, out: Path | None, formats: str) -> None:
+    """Write dumps of the published build, named by its id, with SHA-256 checksums (SHA256SUMS)."""
+    from cdkg.export import ExportError, export_dumps, parse_formats
+
+    try:
+        result = export_dumps(_data_dir(ctx), parse_formats(formats), out)
+    except (ExportError, DataDirError) as exc:
+        _fail(str(exc))
+    click.echo(f"exported build {result.manifest.build_id} into {result.directory}")
+    for dump in result.manifest.files:
+        click.echo(
+            f"  {dump.bytes:>12,} bytes  {dump.statements:>9,} statements  {dump.name}  sha256 {dump.sha256}"
+        )
+
+
 @main.group()
 def report() -> None:
     """Reports on the published graph for the people who edit its sources.
