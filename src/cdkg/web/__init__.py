@@ -34,12 +34,14 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     from cdkg.web.home import blueprint as home_blueprint
     from cdkg.web.ontology import blueprint as ontology_blueprint
     from cdkg.web.query_page import blueprint as query_page_blueprint
+    from cdkg.web.reconciliation import blueprint as reconciliation_blueprint
     from cdkg.web.sparql import blueprint as sparql_blueprint
 
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(home_blueprint)
     app.register_blueprint(ontology_blueprint)
     app.register_blueprint(query_page_blueprint)
+    app.register_blueprint(reconciliation_blueprint)
     return app
 
 
