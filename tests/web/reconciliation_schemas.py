@@ -43,22 +43,27 @@ def _refuse_to_fetch(uri: str) -> Resource:
 
 
 @cache
-def _registry() -> tuple[Registry, dict[str, str]]:
+def _schemas() -> tuple[Registry, dict[str, str]]:
     if not SCHEMAS.is_dir():
         pytest.skip(f"the Reconciliation API schemas are missing at {SCHEMAS} (set CDKG_SHARED_DIR)")
-    registry = Registry(retrieve=_refuse_to_fetch)
+    schemas = Registry(retrieve=_refuse_to_fetch)
     ids = {}
     for path in sorted(SCHEMAS.glob("*.json")):
         contents = json.loads(path.read_text(encoding="utf-8"))
         schema_id = contents["$id"].rstrip("#")
-        registry = registry.with_resource(schema_id, Resource(contents=contents, specification=DRAFT7))
+        schemas = schemas.with_resource(schema_id, Resource(contents=contents, specification=DRAFT7))
         ids[path.name] = schema_id
-    return registry.crawl(), ids
+    return schemas.crawl(), ids
+
+
+def registry() -> Registry:
+    """Every schema of the spec under its `$id`; any other reference is unresolvable."""
+    return _schemas()[0]
 
 
 def validator(schema_file: str, pointer: str = "") -> Draft7Validator:
     """A validator for one schema file of the spec (or the part of it at a JSON pointer)."""
-    registry, ids = _registry()
+    registry, ids = _schemas()
     return Draft7Validator({"$ref": ids[schema_file] + "#" + pointer}, registry=registry)
 
 
