@@ -31,16 +31,24 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.extensions["cdkg_rate_limiter"] = RateLimiter(settings.rate_limit)
     app.extensions["cdkg_query_workers"] = _LazyPool(settings.query_workers)
 
+    from cdkg.web.dataset_description import blueprint as dataset_description_blueprint
+    from cdkg.web.dumps import blueprint as dumps_blueprint
     from cdkg.web.home import blueprint as home_blueprint
     from cdkg.web.ontology import blueprint as ontology_blueprint
+    from cdkg.web.page_context import page_context
     from cdkg.web.query_page import blueprint as query_page_blueprint
     from cdkg.web.reconciliation import blueprint as reconciliation_blueprint
+    from cdkg.web.search import blueprint as search_blueprint
     from cdkg.web.sparql import blueprint as sparql_blueprint
 
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(home_blueprint)
     app.register_blueprint(ontology_blueprint)
     app.register_blueprint(query_page_blueprint)
+    app.register_blueprint(search_blueprint)
+    app.register_blueprint(dumps_blueprint)
+    app.register_blueprint(dataset_description_blueprint)
+    app.context_processor(page_context)
     app.register_blueprint(reconciliation_blueprint)
     return app
 
