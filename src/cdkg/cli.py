@@ -279,6 +279,61 @@ def query(ctx: click.Context, sparql: str, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--column", required=True, help="Column holding the names to reconcile.")
+@click.option("--country-column", help="Column holding each row's country (name in any language, or QID).")
+@click.option(
+    "--type", "types", multiple=True, help="Only candidates of this type or a subclass (e.g. City)."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the reconciled CSV (default: <file>.reconciled.csv beside it).",
+)
+@click.pass_context
+def reconcile(
+    ctx: click.Context,
+    file: Path,
+    column: str,
+    country_column: str | None,
+    types: tuple[str, ...],
+    out: Path | None,
+) -> None:
+    """Reconcile a CSV column against the published graph.
+
+    Writes the rows back with the best candidate's IRI, Wikidata QID, name, score (0-100),
+    whether it is a sure match, and the features behind the score.
+    """
+    from cdkg.matching import MatchingEngine
+    from cdkg.matching.csv_reconcile import CsvReconcileError, reconcile_csv
+    from cdkg.matching.evidence import InvalidQuery
+
+    try:
+        engine = MatchingEngine.from_store(ServedGraph(_data_dir(ctx)).open().store)
+        types = tuple(engine.resolve_type(value) for value in types)
+    except (DataDirError, InvalidQuery) as exc:
+        _fail(str(exc))
+    rows = sum(1 for _ in file.open(encoding="utf-8", errors="replace")) - 1
+    try:
+        with click.progressbar(length=max(rows, 0), label="Reconciling", file=sys.stderr) as bar:
+            summary = reconcile_csv(
+                engine,
+                file,
+                column,
+                output=out,
+                country_column=country_column,
+                types=types,
+                on_progress=bar.update,
+            )
+    except (CsvReconcileError, InvalidQuery) as exc:
+        _fail(str(exc))
+    click.echo(
+        f"{summary.rows} rows: {summary.matched} matched, {summary.candidates_only} with candidates "
+        f"to review, {summary.empty} empty -> {summary.output}"
+    )
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option(
