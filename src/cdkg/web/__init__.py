@@ -34,6 +34,7 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     from cdkg.web.dataset_description import blueprint as dataset_description_blueprint
     from cdkg.web.dumps import blueprint as dumps_blueprint
     from cdkg.web.home import blueprint as home_blueprint
+    from cdkg.web.linked_data import blueprint as linked_data_blueprint
     from cdkg.web.ontology import blueprint as ontology_blueprint
     from cdkg.web.page_context import page_context
     from cdkg.web.query_page import blueprint as query_page_blueprint
@@ -45,6 +46,7 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.register_blueprint(home_blueprint)
     app.register_blueprint(ontology_blueprint)
     app.register_blueprint(query_page_blueprint)
+    app.register_blueprint(linked_data_blueprint)
     app.register_blueprint(search_blueprint)
     app.register_blueprint(dumps_blueprint)
     app.register_blueprint(dataset_description_blueprint)
