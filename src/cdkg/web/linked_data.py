@@ -9,6 +9,8 @@ variant's address in `Content-Location`, or by extension (`.html`, `.ttl`, `.jso
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -103,8 +105,9 @@ def _see_other(iri: str) -> Response:
     if not exists:
         return _not_found(iri)
     target = public_base() + document_path(iri)
-    if request.query_string:
-        target += "?" + request.query_string.decode("utf-8", "replace")
+    carried = {name: request.args[name] for name in ("lang", "format") if name in request.args}
+    if carried:
+        target += "?" + urlencode(carried)
     response = redirect(target, 303)
     response.headers["Vary"] = "Accept"
     return response
