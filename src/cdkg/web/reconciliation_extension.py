@@ -28,7 +28,7 @@ class ExtensionProperty:
     description: str
     cells: Callable[[EntityFacts], list[Cell]]
     value_type: str | None = None
-    for_agreements: bool = False
+    for_actors: bool = True
 
 
 def _entity(reference: Reference | None) -> list[Cell]:
@@ -108,12 +108,32 @@ PROPERTIES = (
         CDO + "CityNetwork",
     ),
     ExtensionProperty(
+        "start",
+        "start",
+        "when an agreement started (a date, or its year or month when only that is known)",
+        lambda facts: _date(facts.start),
+        for_actors=False,
+    ),
+    ExtensionProperty(
+        "end",
+        "end",
+        "when an agreement ended (a date, or its year or month when only that is known)",
+        lambda facts: _date(facts.end),
+        for_actors=False,
+    ),
+    ExtensionProperty(
+        "status",
+        "status",
+        "an agreement's status (active, terminated, suspended...)",
+        lambda facts: [{"str": facts.status.name}] if facts.status else [],
+        for_actors=False,
+    ),
+    ExtensionProperty(
         "agreements",
         "agreements",
         "its twinning, friendship and cooperation agreements",
         lambda facts: [{"id": a.id, "name": a.name} for a in facts.agreements],
         CDO + "Agreement",
-        for_agreements=True,
     ),
     ExtensionProperty(
         "agreement_partner",
@@ -121,38 +141,35 @@ PROPERTIES = (
         "the other party of each agreement",
         _per_agreement(lambda a: _entity(a.partner)),
         CDO + "Actor",
-        for_agreements=True,
     ),
     ExtensionProperty(
         "agreement_start",
         "agreement: start",
         "when each agreement started (a date, or its year or month when only that is known)",
         _per_agreement(lambda a: _date(a.start)),
-        for_agreements=True,
     ),
     ExtensionProperty(
         "agreement_end",
         "agreement: end",
         "when each agreement ended (a date, or its year or month when only that is known)",
         _per_agreement(lambda a: _date(a.end)),
-        for_agreements=True,
     ),
     ExtensionProperty(
         "agreement_status",
         "agreement: status",
         "each agreement's status (active, terminated, suspended...)",
         _per_agreement(lambda a: [{"str": a.status.name}] if a.status else []),
-        for_agreements=True,
     ),
 )
 BY_ID = {prop.id: prop for prop in PROPERTIES}
-AGREEMENT_TYPES = (CDO + "Agreement", CDO + "TwinningAgreement", CDO + "FriendshipAgreement")
 
 
 def proposals(type_id: str | None, limit: int | None) -> dict:
     """The property proposal answer: what can be fetched for entities of a type."""
-    if type_id is not None and (type_id in AGREEMENT_TYPES or type_id.endswith("Agreement")):
-        chosen = [BY_ID["wikidata"], BY_ID["partners"], BY_ID["labels"]]
+    if type_id is not None and type_id.endswith("Agreement"):
+        chosen = [BY_ID[pid] for pid in ("partners", "start", "end", "status", "wikidata", "labels")]
+    elif type_id is not None:
+        chosen = [prop for prop in PROPERTIES if prop.for_actors]
     else:
         chosen = list(PROPERTIES)
     answer: dict = {"properties": [_describe(prop) for prop in chosen[:limit]]}
