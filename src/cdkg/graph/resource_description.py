@@ -152,8 +152,13 @@ def resource_exists(store: ox.Store, iri: str) -> bool:
     return bool(store.query(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} }}"))
 
 
-def describe_resource(store: ox.Store, iri: str) -> ResourceDescription:
-    """Gather the description of `iri`; an empty one (`exists` False) if the graph never names it."""
+def describe_resource(
+    store: ox.Store, iri: str, incoming_per_predicate: int = MAX_INCOMING_PER_PREDICATE
+) -> ResourceDescription:
+    """Gather the description of `iri`; an empty one (`exists` False) if the graph never names it.
+
+    Incoming triples are kept up to `incoming_per_predicate` per predicate, with the full counts.
+    """
     term = iri_term(iri)
     description = ResourceDescription(iri)
     description.outgoing = _statements(
@@ -165,7 +170,7 @@ def describe_resource(store: ox.Store, iri: str) -> ResourceDescription:
         description.incoming += _statements(
             store,
             f"BIND({term} AS ?o) BIND(<{predicate}> AS ?p) GRAPH ?g {{ ?s ?p ?o }}",
-            MAX_INCOMING_PER_PREDICATE,
+            incoming_per_predicate,
             f"incoming <{predicate}>",
             description,
         )

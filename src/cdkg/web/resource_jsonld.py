@@ -15,6 +15,13 @@ from cdkg.namespaces import CDO, DCT, OWL, RDFS
 AGREEMENT_TYPES = {
     CDO + t for t in ("Agreement", "TwinningAgreement", "FriendshipAgreement", "CooperationAgreement")
 }
+# Addresses are IRIs, not strings, as schema.org's own context says.
+CONTEXT = {
+    "@vocab": "https://schema.org/",
+    "sameAs": {"@type": "@id"},
+    "url": {"@type": "@id"},
+    "citation": {"@type": "@id"},
+}
 PLACE_TYPES = {CDO + t for t in ("City", "LocalGovernment", "Region")}
 
 
@@ -22,7 +29,7 @@ def schema_org(description: ResourceDescription, name: str, names: dict[str, str
     """The JSON-LD text for `description`; `names` gives the page's label of each linked IRI."""
     iri = description.iri
     types = description.types
-    node: dict[str, object] = {"@context": {"@vocab": "https://schema.org/"}, "@id": iri, "name": name}
+    node: dict[str, object] = {"@context": CONTEXT, "@id": iri, "name": name}
     same_as = [o.value for o in description.values(iri, OWL + "sameAs")]
     geonames = [o.value for o in description.values(iri, CDO + "geonamesId")]
     same_as += [f"https://www.geonames.org/{g}" for g in geonames]
