@@ -211,3 +211,45 @@ def test_the_specs_invalid_query_batches_are_refused(live_server, name):
 def test_the_specs_minimal_query_batch_is_answered(live_server):
     batch = json.loads((EXAMPLES / "reconciliation-query-batch" / "valid" / "example-min.json").read_text())
     reconcile(live_server, batch, "json")
+
+
+def test_the_later_drafts_list_form_with_conditions_is_answered_in_order(live_server):
+    queries = [
+        {"conditions": [{"matchType": "name", "propertyValue": "Lione"}]},
+        {
+            "conditions": [
+                {"matchType": "name", "propertyValue": "Cambridge"},
+                {
+                    "matchType": "property",
+                    "propertyId": "wikidata",
+                    "propertyValue": "Q350",
+                    "required": True,
+                },
+            ],
+            "type": "City",
+            "limit": 2,
+        },
+    ]
+    response = requests.post(f"{live_server.url}/reconcile", json={"queries": queries}, timeout=60)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0]["candidates"][0]["id"] == LYON
+    assert (
+        results[1]["candidates"][0]["id"] == ACTOR + "Q350" and results[1]["candidates"][0]["match"] is True
+    )
+    assert len(results[1]["candidates"]) <= 2
+    for result in results:
+        validate({"q": {"result": result["candidates"]}}, "reconciliation-result-batch.json")
+
+
+def test_a_condition_the_service_cannot_use_is_refused(live_server):
+    bad = {
+        "queries": [{"conditions": [{"matchType": "name", "propertyValue": "x", "matchQuantifier": "none"}]}]
+    }
+    assert "only the 'any' matchQuantifier" in error(
+        requests.post(f"{live_server.url}/reconcile", json=bad, timeout=60)
+    )
+    bad = {"queries": [{"conditions": [{"matchType": "property", "propertyValue": "x"}]}]}
+    assert 'needs a "propertyId"' in error(
+        requests.post(f"{live_server.url}/reconcile", json=bad, timeout=60)
+    )

@@ -34,9 +34,11 @@ from cdkg.web.reconciliation_queries import (
     MAX_LIMIT,
     ReconciliationRequestError,
     Vocabulary,
+    is_query_list,
     parse_json,
     read_batch,
     read_limit,
+    read_query_list,
     read_single,
 )
 
@@ -93,6 +95,9 @@ def service() -> Response:
         return _json(extend(query, matching_engine()))
     if "queries" in params or body is not None:
         batch = parse_json(params["queries"], "the queries parameter") if "queries" in params else body
+        if is_query_list(batch):
+            found = matching_engine().match_batch(read_query_list(batch, _vocabulary()))
+            return _json({"results": [{"candidates": [candidate_json(c) for c in one]} for one in found]})
         queries = read_batch(batch, _vocabulary())
         results = matching_engine().match_batch(list(queries.values()))
         return _json(

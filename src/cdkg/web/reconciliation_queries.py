@@ -97,6 +97,58 @@ def read_batch(batch: object, vocabulary: Vocabulary) -> dict[str, MatchQuery]:
     return {str(key): read_query(query, vocabulary, f"query {key!r}") for key, query in batch.items()}
 
 
+def is_query_list(batch: object) -> bool:
+    """Whether a batch is in the later draft's list form, `{"queries": [{..., "conditions": [...]}]}`."""
+    return isinstance(batch, Mapping) and list(batch) == ["queries"] and isinstance(batch["queries"], list)
+
+
+def read_query_list(batch: Mapping, vocabulary: Vocabulary) -> list[MatchQuery]:
+    """The list form: each query's `conditions` (a name, property values) read as 0.2 fields."""
+    queries = batch["queries"]
+    if len(queries) > MAX_BATCH:
+        raise ReconciliationRequestError(
+            f"a batch holds at most {MAX_BATCH} queries, this one has {len(queries)}; split it."
+        )
+    read = []
+    for index, query in enumerate(queries):
+        where = f"query {index}"
+        if not isinstance(query, Mapping):
+            raise ReconciliationRequestError(f"{where} must be a JSON object, not {_json_kind(query)}.")
+        fields = {key: value for key, value in query.items() if key != "conditions"}
+        names, properties = _read_conditions(query.get("conditions", []), where)
+        if names:
+            fields["query"] = " ".join([str(fields.get("query", "")), *names]).strip()
+        if properties:
+            fields["properties"] = properties
+        read.append(read_query(fields, vocabulary, where))
+    return read
+
+
+def _read_conditions(conditions: object, where: str) -> tuple[list[str], list[dict]]:
+    if not isinstance(conditions, list):
+        raise ReconciliationRequestError(f"{where}: 'conditions' must be a list.")
+    names, properties = [], []
+    for index, condition in enumerate(conditions):
+        place = f"{where}, condition {index}"
+        kind = condition.get("matchType") if isinstance(condition, Mapping) else None
+        if kind not in ("name", "property") or "propertyValue" not in condition:
+            raise ReconciliationRequestError(
+                f'{place} must have "matchType" "name" or "property" and a "propertyValue", '
+                'e.g. {"matchType": "property", "propertyId": "country", "propertyValue": "Japan"}.'
+            )
+        if condition.get("matchQuantifier", "any") != "any":
+            raise ReconciliationRequestError(
+                f"{place}: only the 'any' matchQuantifier is supported; conditions weigh as evidence."
+            )
+        if kind == "name":
+            names.append(str(condition["propertyValue"]))
+        elif not isinstance(condition.get("propertyId"), str):
+            raise ReconciliationRequestError(f'{place}: a property condition needs a "propertyId".')
+        else:
+            properties.append({"pid": condition["propertyId"], "v": condition["propertyValue"]})
+    return names, properties
+
+
 def read_single(text: str, vocabulary: Vocabulary) -> MatchQuery:
     """The `query=` parameter: either a JSON query object or the bare name to look for."""
     stripped = text.strip()
