@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import rdflib
@@ -196,3 +197,36 @@ def test_with_a_public_url_the_303_points_there(default_data_dir):
         response = _get(f"{server.url}/id/actor/Q1085", "text/turtle")
     assert response.status_code == 303
     assert response.headers["Location"] == "https://cdkg.example.org/doc/actor/Q1085"
+
+
+def test_a_named_graph_iri_answers_303_to_its_size_and_import_record(live_server):
+    response = _get(f"{live_server.url}/graph/wikidata/query", "text/turtle")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{live_server.url}/doc/graph/wikidata/query"
+    graph = _graph(_get(response.headers["Location"], "text/turtle"), "text/turtle")
+    named = rdflib.URIRef(BASE + "graph/wikidata/query")
+    assert int(graph.value(named, rdflib.URIRef("http://rdfs.org/ns/void#triples"))) > 100_000
+    record = graph.value(named, rdflib.URIRef("http://www.w3.org/ns/prov#wasGeneratedBy"))
+    assert (record, CDO.sourceFile, rdflib.Literal("query.csv")) in graph
+    assert _get(f"{live_server.url}/graph/curated/nothing-here", "text/turtle").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/doc/actor/Q1794", "/doc/twinning/Q956-Q1085", "/doc/actor/network/eurocities"]
+)
+def test_every_link_a_page_makes_on_this_server_resolves(live_server, path):
+    page = _get(live_server.url + path, "text/html").text
+    links = {
+        href.split("#")[0]
+        for href in re.findall(r'href="([^"]+)"', page)
+        if href.startswith(live_server.url) or href.startswith("/")
+    }
+    assert len(links) > 10
+    session = requests.Session()
+    broken = []
+    for link in sorted(links):
+        url = link if link.startswith("http") else live_server.url + link
+        response = session.get(url, headers={"Accept": "text/html"}, timeout=30)
+        if response.status_code != 200:
+            broken.append((link, response.status_code))
+    assert not broken

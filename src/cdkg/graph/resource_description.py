@@ -18,6 +18,7 @@ from cdkg.namespaces import BASE, CDO, GEO, IMPORT, ORG, PROV, RDF, RDFS, SKOS, 
 
 TYPE = RDF + "type"
 LABEL_PREDICATES = (RDFS + "label", SKOS + "prefLabel")
+VOID = "http://rdfs.org/ns/void#"
 # Outgoing triples of the resource itself: a resource with more is cut (and says so).
 MAX_OUTGOING = 2000
 # Incoming triples per predicate: `status:active` is the object of thousands of `cdo:status`.
@@ -274,3 +275,27 @@ def _statements(
             break
         grouped.setdefault((row["s"], row["p"], row["o"]), []).append(row["g"].value)
     return [Statement(s, p, o, tuple(sorted(graphs))) for (s, p, o), graphs in grouped.items()]
+
+
+def named_graph_exists(store: ox.Store, iri: str) -> bool:
+    return bool(store.query(f"ASK {{ GRAPH {iri_term(iri)} {{ ?s ?p ?o }} }}"))
+
+
+def describe_named_graph(store: ox.Store, iri: str) -> ResourceDescription:
+    """A named graph (one source) as a VoID dataset with its size, and its import record if any."""
+    term = iri_term(iri)
+    count = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {term} {{ ?s ?p ?o }} }}")))["n"]
+    node = ox.NamedNode(iri)
+    description = ResourceDescription(iri)
+    description.outgoing = [
+        Statement(node, ox.NamedNode(TYPE), ox.NamedNode(VOID + "Dataset"), ()),
+        Statement(node, ox.NamedNode(VOID + "triples"), count, ()),
+    ]
+    if iri.startswith(WIKIDATA_GRAPH):
+        record = IMPORT + iri.removeprefix(WIKIDATA_GRAPH)
+        description.outgoing.append(
+            Statement(node, ox.NamedNode(PROV + "wasGeneratedBy"), ox.NamedNode(record), ())
+        )
+        description.related = _outgoing(store, [record], None, description)
+    _add_labels(store, description)
+    return description

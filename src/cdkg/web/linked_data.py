@@ -15,8 +15,15 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from cdkg.graph.datadir import DataDirError
-from cdkg.graph.resource_description import InvalidIri, describe_resource, resource_exists
-from cdkg.namespaces import BASE, PREFIXES
+from cdkg.graph.resource_description import (
+    InvalidIri,
+    ResourceDescription,
+    describe_named_graph,
+    describe_resource,
+    named_graph_exists,
+    resource_exists,
+)
+from cdkg.namespaces import BASE, GRAPH, PREFIXES
 from cdkg.web import served_graph
 from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format, prefers_html
 from cdkg.web.resource_links import check_public_url, document_path, iri_of_document, public_base
@@ -43,6 +50,12 @@ def concept(local: str) -> Response:
     return _see_other(BASE + "scheme/" + local)
 
 
+@blueprint.route("/graph/<path:local>")
+def named_graph(local: str) -> Response:
+    """Named graphs (one per source) are described too: their size and, for imports, the record."""
+    return _see_other(BASE + "graph/" + local)
+
+
 @blueprint.route("/resource")
 def resource() -> Response:
     """`?iri=https://w3id.org/cdkg/…`: any of our IRIs, answered on this server; `?label=`: a search."""
@@ -66,10 +79,10 @@ def document(local: str) -> Response:
         return _text(str(exc), 503)
     stem, dot, extension = local.rpartition(".")
     try:
-        if dot and extension in EXTENSIONS and resource_exists(store, iri_of_document(stem)):
+        if dot and extension in EXTENSIONS and _exists(store, iri_of_document(stem)):
             return _respond(store, iri_of_document(stem), stem, EXTENSIONS[extension], negotiated=False)
         iri = iri_of_document(local)
-        if not resource_exists(store, iri):
+        if not _exists(store, iri):
             return _not_found(iri)
     except InvalidIri as exc:
         return _not_found(iri_of_document(local), str(exc))
@@ -97,7 +110,7 @@ def label_search_query(text: str) -> str:
 def _see_other(iri: str) -> Response:
     try:
         store = served_graph(current_app).open().store
-        exists = resource_exists(store, iri)
+        exists = _exists(store, iri)
     except DataDirError as exc:
         return _text(str(exc), 503)
     except InvalidIri as exc:
@@ -114,7 +127,7 @@ def _see_other(iri: str) -> Response:
 
 
 def _respond(store: ox.Store, iri: str, local: str, fmt: ResultFormat, negotiated: bool) -> Response:
-    description = describe_resource(store, iri)
+    description = _describe(store, iri)
     if fmt is HTML:
         response = Response(render_resource_page(description, _alternates(local)), mimetype="text/html")
         vary = ["Accept", "Accept-Language"] if negotiated else ["Accept-Language"]
@@ -135,6 +148,18 @@ def _respond(store: ox.Store, iri: str, local: str, fmt: ResultFormat, negotiate
     ]
     response.headers["Link"] = ", ".join(links)
     return response
+
+
+def _exists(store: ox.Store, iri: str) -> bool:
+    if iri.startswith(GRAPH) and named_graph_exists(store, iri):
+        return True
+    return resource_exists(store, iri)
+
+
+def _describe(store: ox.Store, iri: str) -> ResourceDescription:
+    if iri.startswith(GRAPH) and not resource_exists(store, iri):
+        return describe_named_graph(store, iri)
+    return describe_resource(store, iri)
 
 
 def _alternates(local: str) -> list[tuple[str, str]]:
