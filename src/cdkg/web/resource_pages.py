@@ -65,6 +65,7 @@ class ResourcePage:
         self.iri = description.iri
         self.alternates = alternates
         self.languages = reader_languages()
+        self._labels: dict[str, str] = {}
         types = description.types
         if types & AGREEMENT_TYPES:
             self.kind = "agreement"
@@ -81,6 +82,11 @@ class ResourcePage:
     # Labels and links.
 
     def label(self, iri: str) -> str:
+        if iri not in self._labels:
+            self._labels[iri] = self._label(iri)
+        return self._labels[iri]
+
+    def _label(self, iri: str) -> str:
         picked = pick_label(self.description.labels.get(iri, []), self.languages)
         if picked:
             return picked[0]
