@@ -225,7 +225,10 @@ class ResourcePage:
         if any(s.kind == "curated" for s in agreement.sources):
             said.append("curated sources")
         if sides:
-            said.append("Wikidata statement of " + " and ".join(sides))
+            said.append(
+                ("Wikidata statements of " if len(sides) > 1 else "Wikidata statement of ")
+                + " and ".join(sides)
+            )
         return "; ".join(said) or "—"
 
     @property
