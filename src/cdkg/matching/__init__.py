@@ -4,6 +4,7 @@ No web framework here: the Flask face (web/reconcil*.py) and `cdkg reconcile` bo
 """
 
 from cdkg.matching.engine import MatchingEngine
+from cdkg.matching.evidence import InvalidQuery
 from cdkg.matching.model import (
     AgreementFacts,
     Candidate,
@@ -21,6 +22,7 @@ __all__ = [
     "EntityFacts",
     "EntityType",
     "Feature",
+    "InvalidQuery",
     "MatchQuery",
     "MatchingEngine",
     "PropertyConstraint",
