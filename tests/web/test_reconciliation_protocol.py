@@ -188,6 +188,12 @@ def test_malformed_json_is_refused_saying_where(live_server):
         ({"query": "Lyon", "properties": [{"pid": "country"}]}, 'must be an object with "pid" and "v"'),
         ({"query": "Lyon", "type_strict": "maybe"}, "'type_strict' must be one of any, should, all"),
         ({"query": 42}, "'query' must be a string"),
+        ({"query": "Lyon", "properties": [{"pid": "coordinates", "v": "north"}]}, "is not a point"),
+        (
+            {"query": "Lyon", "properties": [{"pid": "population", "v": "many"}]},
+            "is not a number of inhabitants",
+        ),
+        ({"query": "Lyon", "properties": [{"pid": "wikidata", "v": "Lyon"}]}, "is not a Wikidata item"),
         ({"limit": 3}, "has neither a 'query' text nor 'properties'"),
         ("Lyon", "query 'q0' must be a JSON object"),
     ],

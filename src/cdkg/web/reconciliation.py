@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from cdkg.graph.datadir import DataDirError
-from cdkg.matching import EntityFacts, MatchingEngine
+from cdkg.matching import EntityFacts, InvalidQuery, MatchingEngine
 from cdkg.namespaces import BASE
 from cdkg.web import served_graph
 from cdkg.web.http_caching import add_cors, preflight
@@ -23,7 +23,6 @@ from cdkg.web.reconciliation_answers import (
     PREVIEW_WIDTH,
     candidate_json,
     describe,
-    is_loopback,
     manifest,
     suggested_entity_json,
     type_json,
@@ -41,6 +40,7 @@ from cdkg.web.reconciliation_queries import (
     read_query_list,
     read_single,
 )
+from cdkg.web.resource_links import href
 
 blueprint = Blueprint("reconciliation", __name__, url_prefix="/reconcile")
 JSONP_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
@@ -60,6 +60,11 @@ def matching_engine() -> MatchingEngine:
 @blueprint.errorhandler(ReconciliationRequestError)
 def _bad_request(error: ReconciliationRequestError) -> Response:
     return _json({"status": "error", "message": error.message}, error.status)
+
+
+@blueprint.errorhandler(InvalidQuery)
+def _unreadable_query(error: InvalidQuery) -> Response:
+    return _json({"status": "error", "message": str(error)}, 400)
 
 
 @blueprint.errorhandler(DataDirError)
@@ -203,10 +208,8 @@ def _facts(iri: str) -> EntityFacts:
 
 
 def _view_url(iri: str) -> str:
-    """Where an entity's page is served: on this server for a loopback host, else its own IRI."""
-    if is_loopback(request.host) and iri.startswith(BASE):
-        return request.url_root.rstrip("/") + "/" + iri.removeprefix(BASE)
-    return iri
+    """Where an entity's page is served: this server's public address (CDKG_PUBLIC_URL, else this host)."""
+    return href(iri)
 
 
 def _suggest_params() -> tuple[str, int, int]:
