@@ -48,7 +48,8 @@ def test_home_and_search_pages_render_to_screenshots(live_server, tmp_path):
     for name, path in (("home.png", "/"), ("search.png", "/search?q=Frankfurt")):
         shot = folder / name
         _chromium_run(
-            ["--window-size=1280,1600", f"--screenshot={shot}", live_server.url + path], tmp_path / name
+            ["--window-size=1280,1600", f"--screenshot={shot}", live_server.url + path],
+            tmp_path / f"profile-{shot.stem}",
         )
         assert shot.read_bytes().startswith(b"\x89PNG")
         assert shot.stat().st_size > 40_000, name  # a blank page of this size compresses to a few kB
