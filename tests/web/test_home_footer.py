@@ -11,7 +11,7 @@ from cdkg.graph.datadir import DataDir
 from cdkg.web.page_context import readable_time
 from tests.conftest import LiveServer
 
-PAGES = ["/", "/sparql", "/query", "/search?q=Linz", "/dataset", "/dumps/"]
+PAGES = ["/", "/sparql", "/query", "/search?q=Linz", "/dataset", "/dumps/", "/ontology", "/doc/actor/Q1794"]
 
 
 def _footer(page: str) -> str:

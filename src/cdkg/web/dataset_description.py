@@ -25,7 +25,7 @@ from cdkg.web.dumps import published_dumps
 from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format
 from cdkg.web.page_context import CC0, readable_time
 from cdkg.web.search import resource_path
-from cdkg.web.service_description import SD, VOID, _default_graph_statistics
+from cdkg.web.service_description import SD, VOID, default_graph_statistics
 
 blueprint = Blueprint("dataset_description", __name__)
 
@@ -150,7 +150,7 @@ def _count(opened: OpenBuild) -> DatasetFigures:
         "triples": int(opened.build.info.get("triples", 0)),
         "entities": count_entities(opened.store),
     }
-    statistics |= _default_graph_statistics(opened.build, opened.store)
+    statistics |= default_graph_statistics(opened.build, opened.store)
     return DatasetFigures(statistics, class_partitions(opened.store), example_resources(opened.store))
 
 

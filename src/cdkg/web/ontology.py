@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from cdkg.graph.datadir import DOCUMENTATION_FILE, DataDirError
 from cdkg.namespaces import ONTOLOGY, ONTOLOGY_GRAPH, OWL, PREFIXES
@@ -103,7 +103,21 @@ def _documentation(path: Path) -> Response:
             "The ontology is available as RDF meanwhile: /ontology.ttl",
             503,
         )
-    return Response(body, mimetype="text/html")
+    return Response(_with_site_footer(body), mimetype="text/html")
+
+
+# pyLODE's page has its own styles; the footer brings the few it needs.
+_FOOTER_STYLE = (
+    "<style>.site-footer { margin: 3rem auto 1rem; padding: .5rem 1rem 0; border-top: 1px solid #ddd; "
+    "font-size: .85rem; color: #555; max-width: 60rem; }</style>"
+)
+
+
+def _with_site_footer(page: bytes) -> bytes:
+    """The documentation page with the footer every page of the site carries (licence, sources, build)."""
+    footer = (_FOOTER_STYLE + render_template("_site_footer.html")).encode("utf-8")
+    at = page.rfind(b"</body>")
+    return page[:at] + footer + page[at:] if at >= 0 else page + footer
 
 
 def _text(message: str, status: int) -> Response:

@@ -77,7 +77,7 @@ def describe_service(endpoint: str, graph: ServedGraph, settings: EndpointSettin
     if build.info.get("built_at"):
         modified = ox.Literal(build.info["built_at"], datatype=XSD_DATETIME)
         triples.append(ox.Triple(default_graph, ox.NamedNode(DCT + "modified"), modified))
-    for name, count in _default_graph_statistics(build, opened.store).items():
+    for name, count in default_graph_statistics(build, opened.store).items():
         triples.append(ox.Triple(default_graph, _void(name), _integer(count)))
     for index, (graph_iri, count) in enumerate(sorted(build.info.get("graphs", {}).items())):
         named = ox.BlankNode(f"namedGraph{index}")
@@ -93,7 +93,7 @@ def describe_service(endpoint: str, graph: ServedGraph, settings: EndpointSettin
     return triples
 
 
-def _default_graph_statistics(build: PublishedBuild, store: ox.Store) -> dict[str, int]:
+def default_graph_statistics(build: PublishedBuild, store: ox.Store) -> dict[str, int]:
     with _statistics_lock:
         cached = _statistics.get(build.build_id)
         if cached is None:
