@@ -230,3 +230,23 @@ def test_every_link_a_page_makes_on_this_server_resolves(live_server, path):
         if response.status_code != 200:
             broken.append((link, response.status_code))
     assert not broken
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", BROWSER_ACCEPT])
+def test_a_document_is_revalidated_with_its_etag_and_date(live_server, accept):
+    url = f"{live_server.url}/doc/actor/Q1794"
+    first = _get(url, accept)
+    assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')
+    assert first.headers["Last-Modified"]
+    again = _get(url, accept, **{"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.content
+    since = _get(url, accept, **{"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_a_page_in_another_language_is_not_the_cached_one(live_server):
+    url = f"{live_server.url}/doc/actor/Q1794"
+    english = _get(url, BROWSER_ACCEPT, **{"Accept-Language": "en"})
+    german = _get(url, BROWSER_ACCEPT, **{"Accept-Language": "de", "If-None-Match": english.headers["ETag"]})
+    assert german.status_code == 200
+    assert german.headers["ETag"] != english.headers["ETag"]

@@ -9,12 +9,13 @@ variant's address in `Content-Location`, or by extension (`.html`, `.ttl`, `.jso
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from cdkg.graph.datadir import DataDirError
+from cdkg.graph.datadir import DataDirError, PublishedBuild
 from cdkg.graph.resource_description import (
     InvalidIri,
     ResourceDescription,
@@ -26,6 +27,7 @@ from cdkg.graph.resource_description import (
 from cdkg.namespaces import BASE, GRAPH, PREFIXES
 from cdkg.web import served_graph
 from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format, prefers_html
+from cdkg.web.http_caching import Validators
 from cdkg.web.resource_links import check_public_url, document_path, iri_of_document, public_base
 from cdkg.web.resource_pages import render_resource_page
 
@@ -74,13 +76,16 @@ def resource() -> Response:
 @blueprint.route("/doc/<path:local>")
 def document(local: str) -> Response:
     try:
-        store = served_graph(current_app).open().store
+        opened = served_graph(current_app).open()
     except DataDirError as exc:
         return _text(str(exc), 503)
+    store, build = opened.store, opened.build
     stem, dot, extension = local.rpartition(".")
     try:
         if dot and extension in EXTENSIONS and _exists(store, iri_of_document(stem)):
-            return _respond(store, iri_of_document(stem), stem, EXTENSIONS[extension], negotiated=False)
+            return _respond(
+                store, build, iri_of_document(stem), stem, EXTENSIONS[extension], negotiated=False
+            )
         iri = iri_of_document(local)
         if not _exists(store, iri):
             return _not_found(iri)
@@ -93,7 +98,7 @@ def document(local: str) -> Response:
         response = _text(f"{exc} The variants are also at {alternatives}.", 406)
         response.headers["Vary"] = "Accept"
         return response
-    return _respond(store, iri, local, fmt, negotiated=True)
+    return _respond(store, build, iri, local, fmt, negotiated=True)
 
 
 def label_search_query(text: str) -> str:
@@ -126,7 +131,26 @@ def _see_other(iri: str) -> Response:
     return response
 
 
-def _respond(store: ox.Store, iri: str, local: str, fmt: ResultFormat, negotiated: bool) -> Response:
+def _validators(build: PublishedBuild, fmt: ResultFormat) -> Validators:
+    """A document depends on the build, its format, and for HTML the reader's language and our host."""
+    variant = fmt.names[0]
+    if fmt is HTML:
+        asked = "\0".join(
+            (request.args.get("lang", ""), request.headers.get("Accept-Language", ""), public_base())
+        )
+        variant += "." + hashlib.sha1(asked.encode()).hexdigest()[:12]
+    return Validators(build, variant)
+
+
+def _respond(
+    store: ox.Store, build: PublishedBuild, iri: str, local: str, fmt: ResultFormat, negotiated: bool
+) -> Response:
+    validators = _validators(build, fmt)
+    if validators.not_modified(request):
+        response = validators.not_modified_response()
+        if negotiated:
+            response.headers["Vary"] = "Accept, Accept-Language" if fmt is HTML else "Accept"
+        return response
     description = _describe(store, iri)
     if fmt is HTML:
         response = Response(render_resource_page(description, _alternates(local)), mimetype="text/html")
@@ -147,7 +171,7 @@ def _respond(store: ox.Store, iri: str, local: str, fmt: ResultFormat, negotiate
         if alt is not fmt
     ]
     response.headers["Link"] = ", ".join(links)
-    return response
+    return validators.add_to(response)
 
 
 def _exists(store: ox.Store, iri: str) -> bool:
