@@ -236,3 +236,15 @@ def test_oxigraph_server_refuses_invalid_n_triples(oxigraph_server):
         response = endpoint.put_graph(graph, b"<urn:cdkg-test:s> <urn:cdkg-test:p> oops .\n", bulk=bulk)
         assert response.status_code == 400 and "Parser error" in response.text
         assert endpoint.count(graph) == 0
+
+
+def test_virtuoso_graph_store_put_with_a_chunked_body_answers_201_and_loads_nothing(virtuoso_server):
+    """A streamed (chunked) upload is silently dropped: send a Content-Length (a file or bytes), never a generator."""
+    endpoint = virtuoso_server.endpoint
+    graph = fresh_graph("chunked")
+    assert (
+        endpoint.put_graph(graph, iter([b'<urn:cdkg-test:a> <urn:cdkg-test:b> "1" .\n'])).status_code == 201
+    )
+    assert endpoint.count(graph) == 0
+    assert endpoint.put_graph(graph, b'<urn:cdkg-test:a> <urn:cdkg-test:b> "1" .\n').status_code < 300
+    assert endpoint.count(graph) == 1
