@@ -147,6 +147,15 @@ def test_serve_builds_the_default_graph_and_answers_sparql_under_gunicorn(served
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) >= 8
 
 
+def test_serve_offers_the_fresh_default_graph_for_download(served_process):
+    url, _ = served_process
+    listing = requests.get(
+        url.removesuffix("sparql") + "dumps/", headers={"Accept": "application/json"}, timeout=10
+    )
+    assert listing.status_code == 200
+    assert "cdkg-" in listing.text and ".nq.gz" in listing.text
+
+
 def test_serve_answers_curl(served_process):
     curl = shutil.which("curl")
     if curl is None:

@@ -391,6 +391,13 @@ def reconcile(
     metavar="IRI",
     help="An endpoint SERVICE may call (repeat for several; implies --federation).",
 )
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="The address readers reach this server at, for the links on its pages (default: the "
+    "address each request came to; also $CDKG_PUBLIC_URL). IRIs in the data never change.",
+)
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 @click.pass_context
 def serve(
@@ -406,6 +413,7 @@ def serve(
     max_body: int,
     federation: bool,
     allow_service: tuple[str, ...],
+    public_url: str | None,
     dev: bool,
 ) -> None:
     """Serve the graph: SPARQL endpoint at /sparql, overview at /.
@@ -429,6 +437,10 @@ def serve(
         command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "build"]
         if subprocess.run(command, check=False).returncode != 0:
             _fail("the default graph could not be built; see the message above.")
+        # A fresh graph is offered for download from the start (/dumps/, the dataset description).
+        command[-1] = "export"
+        if subprocess.run(command, check=False).returncode != 0:
+            click.echo("the dumps could not be written (see above); serving without them", err=True)
     click.echo(f"serving {data_dir.root} at http://{host}:{port}/sparql")
     limits = {
         "CDKG_QUERY_WORKERS": query_workers,
@@ -439,6 +451,8 @@ def serve(
         "CDKG_FEDERATION": federation or bool(allow_service),
         "CDKG_FEDERATION_ALLOWLIST": allow_service or ENDPOINT_DEFAULTS["CDKG_FEDERATION_ALLOWLIST"],
     }
+    if public_url:
+        limits["CDKG_PUBLIC_URL"] = public_url
     try:
         run_server(
             data_dir.root, host=host, port=port, workers=workers, threads=threads, development=dev, **limits
