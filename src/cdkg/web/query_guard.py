@@ -1,48 +1,15 @@
-"""Checks on a query's text before it reaches the engine, by scanning it as SPARQL tokens.
-
-The scan walks the query left to right, taking whole tokens (strings, IRIs, comments, variables,
-prefixed names with their escapes, words), so a keyword is only ever found where the parser
-would find one: `"SERVICE"`, `?service`, `ex:public-service` or `ex:a\\#` hide nothing.
-"""
+"""Checks on a query's text before it reaches the engine, by scanning it as SPARQL tokens
+(cdkg.graph.sparql_tokens), so a keyword is only ever found where the parser would find one."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-_PN_LOCAL_CHAR = r"(?:[\w\-.:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
-_TOKEN = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*')"
-    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
-    r"|(?P<comment>#[^\n\r]*)"
-    r"|(?P<variable>[?$]\w+)"
-    rf"|(?P<pname>(?:[^\W\d][\w\-.]*)?:{_PN_LOCAL_CHAR}*)"
-    r"|(?P<word>[^\W\d]\w*)"
-    r"|(?P<other>\S)"
-    r"|(?P<space>\s+)",
-    re.DOTALL,
-)
+from cdkg.graph.sparql_tokens import TOKEN as _TOKEN
+from cdkg.graph.sparql_tokens import decode_codepoint_escapes as _decode_codepoint_escapes
+from cdkg.graph.sparql_tokens import keywords
 
-
-def keywords(query: str) -> Iterator[str]:
-    """The bare words of a query (keywords and function names), upper-cased, in order."""
-    for match in _TOKEN.finditer(query):
-        if match.lastgroup == "word":
-            yield match.group().upper()
-
-
-_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def _decode_codepoint_escapes(query: str) -> str:
-    def decode(match: re.Match[str]) -> str:
-        codepoint = int(match.group(1) or match.group(2), 16)
-        return chr(codepoint) if codepoint <= 0x10FFFF else match.group()
-
-    return _CODEPOINT_ESCAPE.sub(decode, query)
+__all__ = ["FederationRefused", "check_federation", "keywords", "uses_federation"]
 
 
 def uses_federation(query: str) -> bool:

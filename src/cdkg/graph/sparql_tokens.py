@@ -1,0 +1,129 @@
+"""A query's text as SPARQL tokens, and the renaming of the graphs it names, without parsing it.
+
+The scan walks the query left to right, taking whole tokens (strings, IRIs, comments, variables,
+prefixed names with their escapes, words), so a keyword is only ever found where the parser
+would find one: `"SERVICE"`, `?service`, `ex:public-service` or `ex:a\\#` hide nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from urllib.parse import urljoin
+
+_PN_LOCAL_CHAR = r"(?:[\w\-.:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+TOKEN = re.compile(
+    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*')"
+    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
+    r"|(?P<comment>#[^\n\r]*)"
+    r"|(?P<variable>[?$]\w+)"
+    rf"|(?P<pname>(?:[^\W\d][\w\-.]*)?:{_PN_LOCAL_CHAR}*)"
+    r"|(?P<word>[^\W\d]\w*)"
+    r"|(?P<other>\S)"
+    r"|(?P<space>\s+)",
+    re.DOTALL,
+)
+
+
+def significant_tokens(query: str) -> Iterator[re.Match[str]]:
+    """The query's tokens without white space and comments, each with its kind (`lastgroup`) and span."""
+    return (m for m in TOKEN.finditer(query) if m.lastgroup not in ("space", "comment"))
+
+
+def keywords(query: str) -> Iterator[str]:
+    """The bare words of a query (keywords and function names), upper-cased, in order."""
+    for match in TOKEN.finditer(query):
+        if match.lastgroup == "word":
+            yield match.group().upper()
+
+
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def decode_codepoint_escapes(query: str) -> str:
+    """The query with its \\u and \\U escapes replaced by their characters, as SPARQL does before parsing."""
+
+    def decode(match: re.Match[str]) -> str:
+        codepoint = int(match.group(1) or match.group(2), 16)
+        return chr(codepoint) if codepoint <= 0x10FFFF else match.group()
+
+    return _CODEPOINT_ESCAPE.sub(decode, query)
+
+
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+def rewrite_graph_iris(query: str, rename: Callable[[str], str]) -> str:
+    """The query with every graph it names after GRAPH, FROM or FROM NAMED replaced by `rename(iri)`.
+
+    Graphs written as `<…>` (relative ones resolved against the query's BASE, when it has one) or as
+    prefixed names (resolved with the query's own PREFIX declarations) are rewritten as `<…>`; a graph
+    IRI anywhere else (a subject, a VALUES row, a string) is left as written. Codepoint escapes are
+    decoded first, as the SPARQL grammar does, so an escaped IRI cannot slip past.
+    """
+    if _CODEPOINT_ESCAPE.search(query):
+        query = decode_codepoint_escapes(query)
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    replacements: list[tuple[int, int, str]] = []
+    previous: list[str] = []
+    tokens = significant_tokens(query)
+    for token in tokens:
+        kind, text = token.lastgroup, token.group()
+        upper = text.upper() if kind == "word" else ""
+        if upper == "PREFIX":
+            name, iri = next(tokens, None), next(tokens, None)
+            if name is not None and iri is not None and iri.lastgroup == "iri":
+                prefixes[name.group().rstrip(":").split(":")[0]] = _resolve(iri.group()[1:-1], base)
+            previous = []
+            continue
+        if upper == "BASE":
+            iri = next(tokens, None)
+            if iri is not None and iri.lastgroup == "iri":
+                base = _resolve(iri.group()[1:-1], base)
+            previous = []
+            continue
+        names_graph = previous[-1:] in (["GRAPH"], ["FROM"]) or previous[-2:] == ["FROM", "NAMED"]
+        if names_graph and kind in ("iri", "pname"):
+            iri = _graph_iri(kind, text, prefixes, base)
+            if iri is not None:
+                renamed = rename(iri)
+                if renamed != iri or kind == "pname":
+                    replacements.append((token.start(), token.end(), f"<{renamed}>"))
+        previous = (previous + [upper or kind])[-2:]
+    for start, end, text in reversed(replacements):
+        query = query[:start] + text + query[end:]
+    return query
+
+
+def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
+    """The IRIs a query names in FROM and in FROM NAMED, as written in `<…>` (after `rewrite_graph_iris`)."""
+    default: list[str] = []
+    named: list[str] = []
+    previous: list[str] = []
+    for token in significant_tokens(query):
+        kind, text = token.lastgroup, token.group()
+        if kind == "iri" and previous[-2:] == ["FROM", "NAMED"]:
+            named.append(text[1:-1])
+        elif kind == "iri" and previous[-1:] == ["FROM"]:
+            default.append(text[1:-1])
+        previous = (previous + [text.upper() if kind == "word" else kind])[-2:]
+    return default, named
+
+
+def _graph_iri(kind: str, text: str, prefixes: dict[str, str], base: str | None) -> str | None:
+    if kind == "iri":
+        return _resolve(text[1:-1], base)
+    prefix, _, local = text.partition(":")
+    if prefix not in prefixes:
+        return None
+    return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    if base is None or re.match(r"[A-Za-z][A-Za-z0-9+\-.]*:", iri):
+        return iri
+    return urljoin(base, iri)

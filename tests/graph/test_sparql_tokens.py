@@ -1,0 +1,117 @@
+"""Graph IRIs after GRAPH, FROM and FROM NAMED are renamed, wherever and however they are written; nothing else is."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from cdkg.graph.sparql_tokens import dataset_clauses, keywords, rewrite_graph_iris
+
+LOGICAL = "https://w3id.org/cdkg/graph/"
+PHYSICAL = "https://w3id.org/cdkg/graph/build/b1/"
+
+
+def to_physical(iri: str) -> str:
+    return PHYSICAL + iri[len(LOGICAL) :] if iri.startswith(LOGICAL) else iri
+
+
+def rewrite(query: str) -> str:
+    return rewrite_graph_iris(query, to_physical)
+
+
+def test_graph_from_and_from_named_iris_become_physical():
+    query = (
+        f"SELECT * FROM <{LOGICAL}ontology> FROM NAMED <{LOGICAL}curated/a> "
+        f"WHERE {{ GRAPH <{LOGICAL}curated/a> {{ ?s ?p ?o }} }}"
+    )
+    assert rewrite(query) == (
+        f"SELECT * FROM <{PHYSICAL}ontology> FROM NAMED <{PHYSICAL}curated/a> "
+        f"WHERE {{ GRAPH <{PHYSICAL}curated/a> {{ ?s ?p ?o }} }}"
+    )
+
+
+def test_keywords_are_found_in_any_case_and_across_comments_and_line_breaks():
+    query = (
+        f"select * from # the ontology\n  named\n<{LOGICAL}x> where {{ graph\t<{LOGICAL}y> {{ ?s ?p ?o }} }}"
+    )
+    rewritten = rewrite(query)
+    assert f"named\n<{PHYSICAL}x>" in rewritten and f"graph\t<{PHYSICAL}y>" in rewritten
+
+
+def test_a_graph_iri_used_as_a_subject_object_or_value_stays_as_written():
+    query = (
+        f"SELECT * WHERE {{ <{LOGICAL}x> ?p <{LOGICAL}y> . VALUES ?g {{ <{LOGICAL}z> }} "
+        f"FILTER(?g != <{LOGICAL}w>) }}"
+    )
+    assert rewrite(query) == query
+
+
+def test_strings_and_comments_that_look_like_graph_clauses_stay_as_written():
+    query = (
+        f"SELECT * WHERE {{ ?s ?p \"GRAPH <{LOGICAL}a>\" . ?s ?p '''FROM <{LOGICAL}b>''' }} "
+        f"# GRAPH <{LOGICAL}c>\n"
+    )
+    assert rewrite(query) == query
+
+
+def test_prefixed_names_are_resolved_with_the_querys_own_prefixes_and_written_in_full():
+    query = (
+        f"PREFIX g: <{LOGICAL}>\nPREFIX : <{LOGICAL}curated/>\n"
+        "SELECT * FROM g:ontology FROM NAMED :cities WHERE { GRAPH g:wikidata\\/p190 { ?s ?p ?o } }"
+    )
+    rewritten = rewrite(query)
+    assert f"FROM <{PHYSICAL}ontology> FROM NAMED <{PHYSICAL}curated/cities>" in rewritten
+    assert f"GRAPH <{PHYSICAL}wikidata/p190>" in rewritten
+    assert rewritten.startswith(f"PREFIX g: <{LOGICAL}>")
+
+
+def test_a_prefixed_name_with_an_undeclared_prefix_is_left_for_the_engine_to_refuse():
+    query = "SELECT * WHERE { GRAPH nope:x { ?s ?p ?o } }"
+    assert rewrite(query) == query
+
+
+def test_relative_iris_are_resolved_against_the_querys_base():
+    query = f"BASE <{LOGICAL}curated/>\nSELECT * WHERE {{ GRAPH <cities> {{ ?s ?p ?o }} GRAPH <../ontology> {{ ?a ?b ?c }} }}"
+    rewritten = rewrite(query)
+    assert f"GRAPH <{PHYSICAL}curated/cities>" in rewritten and f"GRAPH <{PHYSICAL}ontology>" in rewritten
+
+
+def test_other_graphs_and_variables_are_left_alone():
+    query = "SELECT * FROM <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert rewrite(query) == query
+
+
+def test_codepoint_escapes_are_decoded_first_so_an_escaped_graph_iri_is_renamed_too():
+    query = "SELECT * WHERE { GRAPH <https://w3id.org/cdkg/graph/\\u0063urated> { ?s ?p ?o } }"
+    assert f"GRAPH <{PHYSICAL}curated>" in rewrite(query)
+
+
+def test_the_rewritten_query_still_parses_and_names_the_physical_graphs():
+    query = (
+        f"PREFIX g: <{LOGICAL}> SELECT ?s FROM g:a FROM NAMED <{LOGICAL}b> "
+        "WHERE { GRAPH g:b { ?s ?p ?o } }"
+    )
+    rewritten = rewrite(query)
+    store = ox.Store()
+    store.add(
+        ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("1"), ox.NamedNode(PHYSICAL + "b"))
+    )
+    assert [row["s"].value for row in store.query(rewritten)] == ["urn:s"]
+
+
+def test_dataset_clauses_lists_the_from_and_from_named_iris():
+    query = rewrite(f"SELECT * FROM <{LOGICAL}a> FROM <{LOGICAL}b> FROM NAMED <{LOGICAL}c> {{ ?s ?p ?o }}")
+    assert dataset_clauses(query) == ([PHYSICAL + "a", PHYSICAL + "b"], [PHYSICAL + "c"])
+    assert dataset_clauses("SELECT * { ?s ?p ?o } # FROM <urn:x>") == ([], [])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * { ?s ?p "SERVICE" }',
+        "SELECT ?service { ?s ?p ?service }",
+        "SELECT * { ?s ex:public-service ?o }",
+    ],
+)
+def test_keywords_skip_strings_variables_and_prefixed_names(query):
+    assert "SERVICE" not in keywords(query)
