@@ -21,6 +21,9 @@ import pyoxigraph as ox
 from cdkg import __version__
 from cdkg.config import ShippedSources
 from cdkg.graph.datadir import DataDir
+from cdkg.graph.remote_publication import load_build_into_engine
+from cdkg.graph.remote_store import RemoteStoreError
+from cdkg.graph.store_config import RemoteStoreConfig
 from cdkg.ingest.curated import shipped_turtle_sources
 from cdkg.ingest.import_summary import ImportSummary
 from cdkg.ingest.wikidata_import import PreparedImport
@@ -48,6 +51,7 @@ class BuildResult:
     graphs: dict[str, int]
     seconds: float
     validation: ValidationReport | None = None
+    store: RemoteStoreConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -56,19 +60,28 @@ class ImportResult:
     build: BuildResult | None
 
 
-def build_graph(data_dir: DataDir, shipped: ShippedSources | None = None) -> BuildResult:
-    """Rebuild from the shipped files and every registered Wikidata import, then publish."""
+def build_graph(
+    data_dir: DataDir, shipped: ShippedSources | None = None, store: RemoteStoreConfig | None = None
+) -> BuildResult:
+    """Rebuild from the shipped files and every registered Wikidata import, then publish.
+
+    With `store`, the build is also loaded into that remote engine and served from it.
+    """
     with data_dir.build_lock():
-        return _build_locked(data_dir, shipped or ShippedSources.default(), None)
+        return _build_locked(data_dir, shipped or ShippedSources.default(), None, store)
 
 
 def import_and_build(
-    data_dir: DataDir, prepared: PreparedImport, shipped: ShippedSources | None = None
+    data_dir: DataDir,
+    prepared: PreparedImport,
+    shipped: ShippedSources | None = None,
+    store: RemoteStoreConfig | None = None,
 ) -> ImportResult:
     """Register a prepared import as a source and publish a build that includes it.
 
     Importing the same file with the same options again changes nothing and builds nothing,
-    unless the mapping code changed since (a new cdkg maps the same input anew).
+    unless the mapping code changed since (a new cdkg maps the same input anew) or the build
+    is to be held by another store.
     """
     with data_dir.build_lock():
         record = _read_record(data_dir, prepared.name)
@@ -81,10 +94,11 @@ def import_and_build(
             and current is not None
             and prepared.graph_iri in current.info.get("graphs", {})
             and (data_dir.wikidata_sources_dir / f"{prepared.name}.nt").exists()
+            and current.info.get("store") == (store.as_dict() if store else None)
         ):
             prepared.summary.unchanged = True
             return ImportResult(prepared.summary, None)
-        build = _build_locked(data_dir, shipped or ShippedSources.default(), prepared)
+        build = _build_locked(data_dir, shipped or ShippedSources.default(), prepared, store)
         return ImportResult(prepared.summary, build)
 
 
@@ -95,7 +109,12 @@ def _read_record(data_dir: DataDir, name: str) -> dict | None:
         return None
 
 
-def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: PreparedImport | None) -> BuildResult:
+def _build_locked(
+    data_dir: DataDir,
+    shipped: ShippedSources,
+    prepared: PreparedImport | None,
+    remote: RemoteStoreConfig | None,
+) -> BuildResult:
     started = time.perf_counter()
     sources_dir = data_dir.wikidata_sources_dir
     for stale in sources_dir.glob("*.partial"):
@@ -134,6 +153,7 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
         graphs = _count_graphs(store)
         triples = len(store) - sum(graphs.values())
         store.flush()
+        remote_graphs = _load_into_engine(store, build_id, build_dir, remote, graphs) if remote else None
         store = None
     except BaseException as exc:
         # Close the database before removing its directory: the traceback's frames hold
@@ -170,8 +190,24 @@ def _build_locked(data_dir: DataDir, shipped: ShippedSources, prepared: Prepared
         "validation": validation.as_dict(),
         "ontology_sha256": ontology_sha256,
     }
+    if remote:
+        info["store"] = remote.as_dict()
+        info["remote_graphs"] = remote_graphs
     data_dir.publish(build_id, info)
-    return BuildResult(build_id, triples, graphs, time.perf_counter() - started, validation)
+    return BuildResult(build_id, triples, graphs, time.perf_counter() - started, validation, remote)
+
+
+def _load_into_engine(
+    store: ox.Store, build_id: str, build_dir: Path, remote: RemoteStoreConfig, graphs: dict[str, int]
+) -> dict:
+    """Copy the staged build into the remote engine before publishing; if that fails, nothing changes."""
+    try:
+        return load_build_into_engine(store, build_id, build_dir, remote, graphs)
+    except RemoteStoreError as exc:
+        raise BuildError(
+            f"the build could not be loaded into the store at {remote.query_url}: {exc}; "
+            "nothing of it was kept and the previous build is still served."
+        ) from exc
 
 
 def _validate_curated(store: ox.Store, shipped: ShippedSources) -> ValidationReport:

@@ -19,6 +19,14 @@ DATA_DIR_HELP = (
     "else $XDG_DATA_HOME/cdkg (~/.local/share/cdkg)."
 )
 
+STORE_HELP = (
+    "Where the build is held and served from: a remote SPARQL engine, e.g. oxigraph+http://127.0.0.1:7878, "
+    "virtuoso+http://127.0.0.1:8890 or sparql+http://host/sparql?update=URL&store=URL, or `embedded`. "
+    "Default: $CDKG_STORE, else the store of the published build. Credentials only from "
+    "$CDKG_STORE_USER and $CDKG_STORE_PASSWORD."
+)
+store_option = click.option("--store", "store_url", default=None, metavar="URL", help=STORE_HELP)
+
 PARTY_CLASS_OPTION = {
     "type": click.Choice(["actor", "local-government", "city", "region"]),
     "default": "actor",
@@ -33,6 +41,18 @@ def _data_dir(ctx: click.Context) -> DataDir:
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+def _store(data_dir: DataDir, store_url: str | None):
+    """The remote store a build goes to (None: the embedded store); exits with the reason if unusable."""
+    from cdkg.graph.remote_publication import chosen_store
+    from cdkg.graph.store_config import StoreConfigError
+
+    try:
+        current = data_dir.current()
+        return chosen_store(store_url, current.info if current else None)
+    except (StoreConfigError, DataDirError) as exc:
+        _fail(str(exc))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,13 +71,20 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 @main.command()
+@store_option
 @click.pass_context
-def build(ctx: click.Context) -> None:
-    """Rebuild the graph from the shipped files and all imports, and publish it."""
+def build(ctx: click.Context, store_url: str | None) -> None:
+    """Rebuild the graph from the shipped files and all imports, and publish it.
+
+    With a remote store, the build is staged here as usual, then loaded into the engine under
+    graph names of its own, counted, and only then published.
+    """
     from cdkg.build import BuildError, build_graph
 
+    data_dir = _data_dir(ctx)
+    store = _store(data_dir, store_url)
     try:
-        result = build_graph(_data_dir(ctx))
+        result = build_graph(data_dir, store=store)
     except (BuildError, DataDirError) as exc:
         _fail(str(exc))
     _print_build(result)
@@ -65,6 +92,8 @@ def build(ctx: click.Context) -> None:
 
 def _print_build(result) -> None:
     click.echo(f"published build {result.build_id}: {result.triples:,} triples in {result.seconds:.1f} s")
+    if result.store is not None:
+        click.echo(f"  held by the {result.store.kind} store at {result.store.query_url}")
     for graph, count in sorted(result.graphs.items()):
         click.echo(f"  {count:>9,}  {graph}")
     if result.validation is not None and result.validation.warnings:
@@ -146,8 +175,16 @@ def validate(ctx: click.Context, scope: str, limit: int, no_warnings: bool) -> N
     help="Language tag for labels that carry none (CSV has no tags): "
     "e.g. it for a WDQS export made in Italian.",
 )
+@store_option
 @click.pass_context
-def import_(ctx: click.Context, file: Path, name: str | None, fmt: str | None, **columns: str | None) -> None:
+def import_(
+    ctx: click.Context,
+    file: Path,
+    name: str | None,
+    fmt: str | None,
+    store_url: str | None,
+    **columns: str | None,
+) -> None:
     """Import a Wikidata Query Service result file of P190 twinnings into the graph.
 
     FILE is SPARQL results in CSV, TSV, JSON or XML, as WDQS downloads them, with a column
@@ -161,9 +198,11 @@ def import_(ctx: click.Context, file: Path, name: str | None, fmt: str | None, *
     from cdkg.ingest.wikidata_import import ImportOptions, prepare_twinning_import
 
     options = ImportOptions(format=fmt, **columns)
+    data_dir = _data_dir(ctx)
+    store = _store(data_dir, store_url)
     try:
         prepared = prepare_twinning_import(file, options, name=name)
-        result = import_and_build(_data_dir(ctx), prepared)
+        result = import_and_build(data_dir, prepared, store=store)
     except (ResultsFileError, ColumnError, ValueError, BuildError, DataDirError) as exc:
         _fail(str(exc))
     click.echo(f"imported {file} as {prepared.graph_iri}")
@@ -398,6 +437,15 @@ def reconcile(
     help="The address readers reach this server at, for the links on its pages (default: the "
     "address each request came to; also $CDKG_PUBLIC_URL). IRIs in the data never change.",
 )
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    metavar="URL",
+    help="The store the published build must be held by (default: $CDKG_STORE); the server always "
+    "reads the store its build names, and refuses to start if this contradicts it. Builds made "
+    "while serving take it from `cdkg build --store`.",
+)
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 @click.pass_context
 def serve(
@@ -414,6 +462,7 @@ def serve(
     federation: bool,
     allow_service: tuple[str, ...],
     public_url: str | None,
+    store_url: str | None,
     dev: bool,
 ) -> None:
     """Serve the graph: SPARQL endpoint at /sparql, overview at /.
@@ -422,23 +471,30 @@ def serve(
     published while serving is picked up without a restart. A query past --query-timeout
     is stopped; /sparql/limits tells clients the limits in force.
     """
+    from cdkg.graph.remote_publication import store_contradiction
+    from cdkg.graph.store_config import StoreConfigError
     from cdkg.web.endpoint_settings import SettingsError
     from cdkg.web.server import serve as run_server
 
     data_dir = _data_dir(ctx)
     try:
-        needs_build = data_dir.current() is None
-    except DataDirError as exc:
+        current = data_dir.current()
+        contradiction = store_contradiction(store_url, current.info if current else None)
+    except (DataDirError, StoreConfigError) as exc:
         _fail(str(exc))
-    if needs_build:
+    if contradiction:
+        _fail(contradiction)
+    if current is None:
         click.echo(f"no graph in {data_dir.root} yet: building the default graph")
         # The build runs in its own process: RocksDB's thread pool must not exist in the
         # process gunicorn forks its workers from, or the workers hang when they exit.
         command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "build"]
+        if store_url:
+            command += ["--store", store_url]
         if subprocess.run(command, check=False).returncode != 0:
             _fail("the default graph could not be built; see the message above.")
         # A fresh graph is offered for download from the start (/dumps/, the dataset description).
-        command[-1] = "export"
+        command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "export"]
         if subprocess.run(command, check=False).returncode != 0:
             click.echo("the dumps could not be written (see above); serving without them", err=True)
     click.echo(f"serving {data_dir.root} at http://{host}:{port}/sparql")
@@ -478,6 +534,12 @@ def status(ctx: click.Context) -> None:
     click.echo(
         f"published build {current.build_id} ({info.get('built_at')}): {info.get('triples', 0):,} triples"
     )
+    store = info.get("store")
+    if store:
+        click.echo(f"store: {store['kind']} at {store['query_url']}")
+        click.echo(f"  this build's default graph there: {info['remote_graphs']['default']}")
+    else:
+        click.echo(f"store: embedded, {current.store_path}")
     for source in current.info.get("sources", []):
         click.echo(f"  {source['kind']:<9} {source['file']:<30} -> {source['graph']}")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -27,6 +28,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from cdkg.graph.remote_publication import drop_build_from_engine
+from cdkg.graph.remote_store import RemoteStoreError
+from cdkg.graph.store_config import StoreConfigError
+
+log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS_BUILDS = 2
 # The ontology's HTML documentation, written by each build beside its store.
@@ -156,11 +163,13 @@ class DataDir:
         _write_json_atomically(self.pointer_path, {"build": build_id})
         self.collect_garbage(keep={build_id})
 
-    def collect_garbage(self, keep: set[str]) -> None:
-        """Remove unfinished builds and all but the newest few finished ones.
+    def collect_garbage(self, keep: set[str]) -> list[str]:
+        """Remove unfinished builds and all but the newest few finished ones, with their graphs on a
+        remote engine. Returns what could not be dropped from an engine (logged, not fatal).
 
         Earlier builds are kept a while because a server may still have one open.
         """
+        problems: list[str] = []
         current = self.current()
         if current:
             keep = keep | {current.build_id}
@@ -171,7 +180,17 @@ class DataDir:
         keep |= {p.name for p in finished[-(KEEP_PREVIOUS_BUILDS + 1) :]}
         for path in self.builds_dir.iterdir():
             if path.name not in keep:
+                try:
+                    drop_build_from_engine(path)
+                except (RemoteStoreError, StoreConfigError) as exc:
+                    problems.append(
+                        f"the remote graphs of build {path.name} could not be dropped ({exc}); "
+                        "drop the graphs named https://w3id.org/cdkg/graph/build/"
+                        f"{path.name}/… from the engine by hand."
+                    )
+                    log.warning(problems[-1])
                 shutil.rmtree(path, ignore_errors=True)
+        return problems
 
 
 def _write_json_atomically(path: Path, payload: dict) -> None:

@@ -8,6 +8,7 @@ re-read and write that in the chosen format: every format stays pyoxigraph's own
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from itertools import islice
 from xml.sax.saxutils import quoteattr
 
@@ -23,10 +24,14 @@ from cdkg.graph.query_jobs import (
     QueryJob,
     QuerySyntaxError,
 )
+from cdkg.graph.remote_store import RemoteGraphStore
 
 
-def evaluate(store: ox.Store, job: QueryJob) -> QueryAnswer:
-    """The job's result, written; raises a QueryFailed subclass saying what went wrong."""
+def evaluate(store: ox.Store | RemoteGraphStore, job: QueryJob) -> QueryAnswer:
+    """The job's result, written; raises a QueryFailed subclass saying what went wrong.
+
+    A remote engine answers CONSTRUCT and DESCRIBE with an iterator of triples, not QueryTriples.
+    """
     options: dict[str, object] = {}
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
@@ -37,9 +42,9 @@ def evaluate(store: ox.Store, job: QueryJob) -> QueryAnswer:
         result = store.query(job.query, **options)
         if isinstance(result, ox.QueryBoolean):
             return _boolean(result, job)
-        if isinstance(result, ox.QueryTriples):
-            return _graph(result, job)
-        return _solutions(result, job)
+        if isinstance(result, ox.QuerySolutions):
+            return _solutions(result, job)
+        return _graph(result, job)
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc)) from None
     except (OSError, RuntimeError, ValueError) as exc:
@@ -73,7 +78,7 @@ def _solutions(result: ox.QuerySolutions, job: QueryJob) -> QueryAnswer:
     return QueryAnswer(SOLUTIONS, job.solutions_format, body, len(rows), truncated)
 
 
-def _graph(result: ox.QueryTriples, job: QueryJob) -> QueryAnswer:
+def _graph(result: Iterable[ox.Triple], job: QueryJob) -> QueryAnswer:
     if job.graph_format is None:
         raise NoAcceptableFormat(GRAPH)
     triples = list(islice(result, job.max_rows + 1)) if job.max_rows else list(result)

@@ -17,7 +17,9 @@ class QueryJob:
     `default_graphs`/`named_graphs` of None keep the query's own dataset (its FROM clauses, else
     the store's default graph and all named graphs); tuples replace it, as the protocol's
     `default-graph-uri`/`named-graph-uri` do. A format of None means the client accepts no
-    format for that kind of result. `max_rows` of 0 means no cap.
+    format for that kind of result. `max_rows` of 0 means no cap. `remote` holds the `store` and
+    `remote_graphs` entries of a build held by a remote engine (then `store_path` is not read),
+    and `timeout` the seconds the engine is given to answer.
     """
 
     store_path: str
@@ -29,6 +31,9 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     truncation_link: str | None = None
+    build_id: str = ""
+    remote: dict | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)

@@ -147,12 +147,10 @@ def _close_if_alive(pool_ref: weakref.ref[QueryWorkerPool]) -> None:
 
 def _serve_jobs(connection: Connection, parent_pid: int) -> None:
     """A worker's life: answer jobs until the pipe closes or the parent process goes away."""
-    import pyoxigraph as ox
-
     from cdkg.graph.query_evaluation import evaluate
 
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
-    opened: tuple[str, ox.Store] | None = None
+    opened: tuple[str, object] | None = None
     connection.send(_READY)
     while True:
         try:
@@ -160,19 +158,33 @@ def _serve_jobs(connection: Connection, parent_pid: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            if opened is None or opened[0] != job.store_path:
+            key = f"{job.build_id}:{job.timeout}" if job.remote is not None else job.store_path
+            if opened is None or opened[0] != key:
                 # A new publication: builds are immutable, so the old store is simply let go.
                 opened = None
-                opened = (job.store_path, _open_read_only(job.store_path))
+                opened = (key, _open_store(job))
             outcome: QueryAnswer | QueryFailed = evaluate(opened[1], job)
         except QueryFailed as exc:
             outcome = exc
         connection.send(outcome)
 
 
-def _open_read_only(store_path: str):
+def _open_store(job: QueryJob):
+    """The job's build: the engine named by `job.remote`, else the on-disk store at `job.store_path`."""
     import pyoxigraph as ox
 
+    from cdkg.graph.remote_publication import remote_store_of
+    from cdkg.graph.store_config import StoreConfigError
+
+    if job.remote is not None:
+        try:
+            return remote_store_of(job.build_id, job.remote, job.timeout or 60)
+        except (StoreConfigError, KeyError) as exc:
+            raise QueryWorkerError(
+                f"the published build {job.build_id} names a remote store that cannot be used ({exc}); "
+                "run `cdkg build --store URL` to publish a new graph."
+            ) from None
+    store_path = job.store_path
     try:
         return ox.Store.read_only(store_path)
     except OSError as exc:

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from cdkg.graph.datadir import DataDir, DataDirError, PublishedBuild
+from cdkg.graph.remote_publication import remote_store_of
+from cdkg.graph.remote_store import RemoteGraphStore
+from cdkg.graph.store_config import StoreConfigError
+
+# How long a reader waits for a remote engine's answer to one of the server's own queries (pages, counts).
+REMOTE_READ_TIMEOUT = 60.0
 
 
 class NoGraphError(DataDirError):
@@ -16,10 +22,10 @@ class NoGraphError(DataDirError):
 
 @dataclass(frozen=True)
 class OpenBuild:
-    """A published build opened read-only."""
+    """A published build opened read-only: its embedded store, or the remote engine that holds it."""
 
     build: PublishedBuild
-    store: ox.Store
+    store: ox.Store | RemoteGraphStore
 
 
 class ServedGraph:
@@ -67,17 +73,39 @@ class ServedGraph:
                 raise NoGraphError(
                     f"no graph has been built in {self.data_dir.root}; run `cdkg build` first."
                 )
-            try:
-                store = ox.Store.read_only(str(build.store_path))
-            except OSError as exc:
-                raise DataDirError(
-                    f"cannot open the published store {build.store_path}: {exc}; "
-                    "run `cdkg build` to publish a new graph."
-                ) from exc
-            self._open = OpenBuild(build, store)
+            self._open = OpenBuild(build, open_build_store(build))
             self._stamp = stamp
             return self._open
 
     def query(self, sparql: str, **options: object) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run a SPARQL query. The default graph is stored as the merge of all named graphs."""
-        return self.open().store.query(sparql, **options)
+        """Run a SPARQL query. The default graph is stored as the merge of all named graphs.
+
+        With a remote engine, `prefixes` are declared in the query's text and a CONSTRUCT or
+        DESCRIBE answers an iterator of triples.
+        """
+        store = self.open().store
+        if isinstance(store, RemoteGraphStore):
+            prefixes = options.pop("prefixes", None) or {}
+            declared = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
+            return store.query(declared + sparql, **options)
+        return store.query(sparql, **options)
+
+
+def open_build_store(build: PublishedBuild, remote_timeout: float = REMOTE_READ_TIMEOUT):
+    """A published build's read-only store: on disk, or the engine its build.json names."""
+    try:
+        remote = remote_store_of(build.build_id, build.info, remote_timeout)
+    except (StoreConfigError, KeyError) as exc:
+        raise DataDirError(
+            f"the published build {build.build_id} names a remote store that cannot be used ({exc}); "
+            "run `cdkg build --store URL` to publish a new graph."
+        ) from exc
+    if remote is not None:
+        return remote
+    try:
+        return ox.Store.read_only(str(build.store_path))
+    except OSError as exc:
+        raise DataDirError(
+            f"cannot open the published store {build.store_path}: {exc}; "
+            "run `cdkg build` to publish a new graph."
+        ) from exc

@@ -21,6 +21,7 @@ from cdkg.graph.query_jobs import (
     WorkersBusy,
 )
 from cdkg.graph.query_workers import QueryWorkerError
+from cdkg.graph.remote_publication import remote_build_record
 from cdkg.namespaces import PREFIXES
 from cdkg.web import endpoint_settings, query_workers, rate_limiter, served_graph
 from cdkg.web.endpoint_settings import EndpointSettings
@@ -168,6 +169,9 @@ def _answer(query: str, params, settings: EndpointSettings) -> Response:
         named_graphs=tuple(_graph_iri(g) for g in named_graphs) if dataset_given else None,
         prefixes=PREFIXES,
         truncation_link=_limits_url(),
+        build_id=build.build_id,
+        remote=remote_build_record(build.info),
+        timeout=timeout,
     )
     answer = _run(job, timeout, settings, format_param)
     response = Response(answer.body, mimetype=answer.media_type)
