@@ -115,3 +115,12 @@ def test_dataset_clauses_lists_the_from_and_from_named_iris():
 )
 def test_keywords_skip_strings_variables_and_prefixed_names(query):
     assert "SERVICE" not in keywords(query)
+
+
+def test_only_the_clauses_asked_for_are_renamed():
+    query = (
+        f"SELECT * FROM <{LOGICAL}a> FROM NAMED <{LOGICAL}b> WHERE {{ GRAPH <{LOGICAL}b> {{ ?s ?p ?o }} }}"
+    )
+    assert rewrite_graph_iris(query, to_physical, clauses=("GRAPH",)) == (
+        f"SELECT * FROM <{LOGICAL}a> FROM NAMED <{LOGICAL}b> WHERE {{ GRAPH <{PHYSICAL}b> {{ ?s ?p ?o }} }}"
+    )

@@ -1,22 +1,43 @@
-"""A published build held by a remote SPARQL engine: read through the SPARQL 1.1 Protocol, loaded through
-the Graph Store HTTP Protocol, under per-build graph names that readers never see."""
+"""A published build held by a remote SPARQL engine, read through the SPARQL 1.1 Protocol under per-build
+graph names that readers never see: graph IRIs in queries become physical, and physical ones in answers
+become logical again (a byte replace of the build's unique graph prefix, before parsing)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
+import requests
 
-from cdkg.graph.store_config import RemoteStoreConfig
+from cdkg.graph.remote_http import RemoteStoreError, engine_message, engine_session, refused, send
+from cdkg.graph.remote_loader import N_TRIPLES, SPARQL_XML, RemoteLoader
+from cdkg.graph.sparql_tokens import dataset_clauses, keywords, rewrite_graph_iris
+from cdkg.graph.store_config import (
+    RemoteStoreConfig,
+    build_graph_prefix,
+    merged_default_graph,
+    physical_graph,
+)
+from cdkg.namespaces import GRAPH
 
+__all__ = ["RemoteGraphStore", "RemoteLoader", "RemoteStoreError"]
 
-class RemoteStoreError(RuntimeError):
-    """A remote engine failed or answered unusably: what failed, where, and what to check."""
+# Longer queries go by form POST; never by POST application/sparql-query, which Virtuoso never answers.
+_LONGEST_GET_URL = 4000
+# Virtuoso's ResultSetMaxRows when nobody changed it.
+VIRTUOSO_DEFAULT_MAX_ROWS = 10_000
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 class RemoteGraphStore:
     """What a reader needs of a published build held by a remote engine: the same calls our code makes
-    on a read-only pyoxigraph Store (`query`, `quads_for_pattern`), with the same result types."""
+    on a read-only pyoxigraph Store (`query`, `quads_for_pattern`), with the same result types.
+
+    `named_graphs` are the build's logical named graphs. `engine_max_rows` is the engine's own cap on
+    result rows (Virtuoso's ResultSetMaxRows, 10,000 unless given): a CONSTRUCT or DESCRIBE answer that
+    reaches it may have been cut without a sign, so it is refused, and quads_for_pattern pages below it.
+    """
 
     def __init__(
         self,
@@ -25,11 +46,28 @@ class RemoteGraphStore:
         named_graphs: Sequence[str],
         *,
         timeout: float = 60,
+        engine_max_rows: int | None = None,
     ) -> None:
         self.config = config
         self.build_id = build_id
         self.named_graphs = tuple(named_graphs)
         self.timeout = timeout
+        if engine_max_rows is None and config.kind == "virtuoso":
+            engine_max_rows = VIRTUOSO_DEFAULT_MAX_ROWS
+        self.engine_max_rows = engine_max_rows
+        self._prefix = build_graph_prefix(build_id)
+        self._merged = merged_default_graph(build_id)
+        self._physical_named = [self._rename(graph) for graph in self.named_graphs]
+        # Named in place of an empty graph list: Virtuoso reads an absent list as "every graph".
+        self._empty = self._prefix + "empty"
+        self._session = engine_session()
+
+    def __repr__(self) -> str:
+        return f"RemoteGraphStore({self.config.query_url}, build {self.build_id})"
+
+    def close(self) -> None:
+        """Close the connections kept open to the engine."""
+        self._session.close()
 
     def query(
         self,
@@ -38,30 +76,175 @@ class RemoteGraphStore:
         default_graph=None,
         named_graphs=None,
         use_default_graph_as_union: bool = False,
-    ) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
-        """Run a query on this build's dataset; SyntaxError for a malformed query, RemoteStoreError else."""
-        raise NotImplementedError("RemoteGraphStore.query")
+        prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run a query on this build's dataset; SyntaxError for a malformed query, RemoteStoreError else.
+
+        Without `default_graph`, `named_graphs` or FROM clauses the dataset is the build's: its merged
+        default graph and its named graphs (`use_default_graph_as_union` asks for the same). Results come
+        as pyoxigraph's own types, so they serialize and compare as the embedded store's do.
+        """
+        text = _prologue(prefixes, base_iri) + sparql
+        text = rewrite_graph_iris(text, self._rename)
+        default, named = self._dataset(text, default_graph, named_graphs)
+        form = next((word for word in keywords(text) if word in _FORMS), "SELECT")
+        graph_result = form in ("CONSTRUCT", "DESCRIBE")
+        if self.config.kind != "oxigraph":
+            text, named = self._only_graphs_in_dataset(text, named)
+        response = self._send(text, default, named, N_TRIPLES if graph_result else SPARQL_XML)
+        body = response.content.replace(self._prefix.encode(), GRAPH.encode())
+        if graph_result:
+            return self._triples(body)
+        try:
+            return ox.parse_query_results(body, ox.QueryResultsFormat.XML)
+        except (SyntaxError, ValueError) as error:
+            raise RemoteStoreError(
+                f"the engine at {self.config.query_url} answered results that are not SPARQL XML ({error})."
+            ) from None
 
     def quads_for_pattern(self, subject, predicate, object, graph_name=None) -> Iterator[ox.Quad]:
-        """The quads matching a pattern in the build's default graph (or one logical named graph)."""
-        raise NotImplementedError("RemoteGraphStore.quads_for_pattern")
+        """The quads matching a pattern in the build's default graph (DefaultGraph), one logical named
+        graph, or, with graph_name None, all of them, as a pyoxigraph Store would give them."""
+        if any(isinstance(term, ox.BlankNode) for term in (subject, predicate, object, graph_name)):
+            return iter(())
+        s, p, o = (
+            "?s" if subject is None else str(subject),
+            "?p" if predicate is None else str(predicate),
+            "?o" if object is None else str(object),
+        )
+        triple = f"{s} {p} {o} ."
+        if graph_name is None:
+            pattern = f"{{ {triple} }} UNION {{ GRAPH ?g {{ {triple} }} }}"
+        elif isinstance(graph_name, ox.DefaultGraph):
+            pattern = triple
+        else:
+            pattern = f"GRAPH {graph_name} {{ {triple} }}"
+        return self._matching_quads(pattern, subject, predicate, object, graph_name)
+
+    def _matching_quads(self, pattern: str, subject, predicate, object, graph_name) -> Iterator[ox.Quad]:
+        select = f"SELECT ?s ?p ?o ?g WHERE {{ {pattern} }}"
+        # Below the engine's limit: Virtuoso flags a result that reaches it as cut.
+        page = None if self.engine_max_rows is None else max(1, self.engine_max_rows - 1)
+        offset = 0
+        while True:
+            query = select
+            if page is not None:
+                # Pages of an ordered subquery: an ordered top level with OFFSET hits Virtuoso's sort limit.
+                ordered = f"{{ {select} ORDER BY ?s ?p ?o ?g }}"
+                query = f"SELECT ?s ?p ?o ?g WHERE {ordered} OFFSET {offset} LIMIT {page}"
+            rows = 0
+            for row in self.query(query):
+                rows += 1
+                graph = row["g"] if graph_name is None else graph_name
+                yield ox.Quad(
+                    row["s"] if subject is None else subject,
+                    row["p"] if predicate is None else predicate,
+                    row["o"] if object is None else object,
+                    ox.DefaultGraph() if graph is None else graph,
+                )
+            if page is None or rows < page:
+                return
+            offset += page
+
+    def _rename(self, logical: str) -> str:
+        """The physical name of any graph a query names: ours per build, others as empty graphs of the build
+        (a shared engine's other graphs, its system graphs or other builds are never readable)."""
+        if logical.startswith(self._prefix):
+            return logical
+        if logical.startswith(GRAPH):
+            return physical_graph(logical, self.build_id)
+        return self._prefix + "outside/" + quote(logical, safe="")
+
+    def _dataset_graph(self, graph) -> str:
+        if isinstance(graph, ox.DefaultGraph):
+            return self._merged
+        if isinstance(graph, ox.BlankNode):
+            return self._empty
+        return self._rename(graph.value if isinstance(graph, ox.NamedNode) else str(graph))
+
+    def _dataset(self, query: str, default_graph, named_graphs) -> tuple[list[str], list[str]]:
+        if default_graph is not None or named_graphs is not None:
+            if default_graph is None:
+                default = [self._merged]
+            else:
+                graphs = default_graph if isinstance(default_graph, list | tuple) else [default_graph]
+                default = [self._dataset_graph(graph) for graph in graphs]
+            named = (
+                list(self._physical_named)
+                if named_graphs is None
+                else [self._dataset_graph(graph) for graph in named_graphs]
+            )
+        else:
+            default, named = dataset_clauses(query)
+            if not default and not named:
+                default, named = [self._merged], list(self._physical_named)
+        if self.config.kind != "oxigraph":
+            default, named = default or [self._empty], named or [self._empty]
+        return default, named
+
+    def _only_graphs_in_dataset(self, query: str, named: list[str]) -> tuple[str, list[str]]:
+        """`GRAPH <g>` for a g outside the named graphs becomes the build's empty graph, added to them.
+
+        Virtuoso 7.2 answers a pattern on a graph outside the dataset as matching once when none of its
+        variables is needed (ASK true, COUNT(*) 1); on a named graph of the dataset that holds nothing
+        it answers correctly.
+        """
+        known = set(named)
+        query = rewrite_graph_iris(query, lambda g: g if g in known else self._empty, clauses=("GRAPH",))
+        return query, named if self._empty in known else [*named, self._empty]
+
+    def _send(self, query: str, default: list[str], named: list[str], accept: str) -> requests.Response:
+        params = [("query", query), *(("default-graph-uri", g) for g in default)]
+        params += [("named-graph-uri", g) for g in named]
+        encoded = urlencode(params)
+        doing = "querying the remote store"
+        options = {"headers": {"Accept": accept}, "timeout": self.timeout, "doing": doing}
+        if len(self.config.query_url) + len(encoded) < _LONGEST_GET_URL:
+            response = send(self._session, "GET", f"{self.config.query_url}?{encoded}", **options)
+        else:
+            options["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
+            response = send(self._session, "POST", self.config.query_url, data=encoded, **options)
+        if response.status_code == 400:
+            message = engine_message(response).replace(self._prefix, GRAPH)
+            raise SyntaxError(f"the query was refused by the SPARQL engine: {message}")
+        if response.status_code != 200:
+            error = refused(response, doing)
+            raise RemoteStoreError(str(error).replace(self._prefix, GRAPH))
+        if "X-SPARQL-MaxRows" in response.headers:
+            raise RemoteStoreError(
+                f"the engine at {self.config.query_url} cut the result at its limit of "
+                f"{response.headers['X-SPARQL-MaxRows']} rows; ask for fewer rows (LIMIT, OFFSET) or raise "
+                "the engine's limit (Virtuoso: ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)."
+            )
+        if "X-SQL-State" in response.headers:
+            raise RemoteStoreError(
+                f"the engine at {self.config.query_url} answered a partial result "
+                f"({response.headers['X-SQL-State']}: {response.headers.get('X-SQL-Message', '')}); it ran "
+                "out of time: simplify the query or raise the engine's MaxQueryExecutionTime."
+            )
+        return response
+
+    def _triples(self, body: bytes) -> ox.QueryTriples:
+        held = ox.Store()
+        try:
+            held.load(body, ox.RdfFormat.N_TRIPLES)
+        except (SyntaxError, ValueError) as error:
+            raise RemoteStoreError(
+                f"the engine at {self.config.query_url} answered a graph that is not N-Triples ({error})."
+            ) from None
+        if self.engine_max_rows is not None and len(held) >= self.engine_max_rows:
+            raise RemoteStoreError(
+                f"the engine at {self.config.query_url} answered {len(held)} triples, at its limit of "
+                f"{self.engine_max_rows} rows, so the graph may have been cut without a sign; ask for less "
+                "(LIMIT) or raise the engine's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini) and tell "
+                "cdkg (engine_max_rows)."
+            )
+        return held.query("CONSTRUCT WHERE { ?s ?p ?o }")
 
 
-class RemoteLoader:
-    """The build's write side: per-build graphs in, counted, or dropped."""
-
-    def __init__(self, config: RemoteStoreConfig, *, batch_triples: int = 50_000) -> None:
-        self.config = config
-        self.batch_triples = batch_triples
-
-    def load_graph(self, physical: str, triples: Iterable[ox.Triple], expected: int) -> None:
-        """Add `triples` to the graph `physical` in batches, then check the engine holds `expected`."""
-        raise NotImplementedError("RemoteLoader.load_graph")
-
-    def count(self, physical: str) -> int:
-        """How many triples the engine holds in the graph `physical`."""
-        raise NotImplementedError("RemoteLoader.count")
-
-    def drop(self, physicals: Iterable[str]) -> None:
-        """Remove these graphs from the engine (silently if absent)."""
-        raise NotImplementedError("RemoteLoader.drop")
+def _prologue(prefixes: dict[str, str] | None, base_iri: str | None) -> str:
+    """Declarations for Store.query's `prefixes` and `base_iri`, put first so the query's own win."""
+    lines = [f"BASE <{base_iri}>"] if base_iri else []
+    lines += [f"PREFIX {name}: <{iri}>" for name, iri in (prefixes or {}).items()]
+    return "\n".join(lines) + "\n" if lines else ""

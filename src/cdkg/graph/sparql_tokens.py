@@ -56,8 +56,11 @@ def decode_codepoint_escapes(query: str) -> str:
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 
 
-def rewrite_graph_iris(query: str, rename: Callable[[str], str]) -> str:
-    """The query with every graph it names after GRAPH, FROM or FROM NAMED replaced by `rename(iri)`.
+def rewrite_graph_iris(
+    query: str, rename: Callable[[str], str], clauses: tuple[str, ...] = ("GRAPH", "FROM", "FROM NAMED")
+) -> str:
+    """The query with every graph it names after GRAPH, FROM or FROM NAMED (those of `clauses`) replaced
+    by `rename(iri)`.
 
     Graphs written as `<…>` (relative ones resolved against the query's BASE, when it has one) or as
     prefixed names (resolved with the query's own PREFIX declarations) are rewritten as `<…>`; a graph
@@ -86,7 +89,11 @@ def rewrite_graph_iris(query: str, rename: Callable[[str], str]) -> str:
                 base = _resolve(iri.group()[1:-1], base)
             previous = []
             continue
-        names_graph = previous[-1:] in (["GRAPH"], ["FROM"]) or previous[-2:] == ["FROM", "NAMED"]
+        names_graph = (
+            (previous[-1:] == ["GRAPH"] and "GRAPH" in clauses)
+            or (previous[-1:] == ["FROM"] and "FROM" in clauses)
+            or (previous[-2:] == ["FROM", "NAMED"] and "FROM NAMED" in clauses)
+        )
         if names_graph and kind in ("iri", "pname"):
             iri = _graph_iri(kind, text, prefixes, base)
             if iri is not None:

@@ -1,0 +1,308 @@
+"""A build's graphs loaded into a real engine (Oxigraph's server, Virtuoso) on 127.0.0.1 by RemoteLoader, and read
+back through RemoteGraphStore as the embedded store would answer: logical graph names only, the build's own
+dataset, errors that say what failed."""
+
+# The engine fixtures are imported by name below (pytest finds them so); their parameters reuse the names.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import pytest
+
+from cdkg.graph.remote_store import RemoteGraphStore, RemoteLoader, RemoteStoreError
+from cdkg.graph.store_config import RemoteStoreConfig, merged_default_graph, physical_graph
+from cdkg.namespaces import GRAPH
+from tests.engines.engine_process import free_port
+from tests.engines.fixtures import oxigraph_server, remote_endpoint, virtuoso_server  # noqa: F401
+from tests.engines.remote_endpoint import RemoteEndpoint
+from tests.engines.virtuoso import LOADER_USER, VirtuosoServer, virtuoso_programs
+
+EX = "https://w3id.org/cdkg/test/"
+CITIES, TWINNINGS, ONTOLOGY = GRAPH + "curated/cities", GRAPH + "curated/twinnings", GRAPH + "ontology"
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+SKOLEM = "https://w3id.org/cdkg/.well-known/genid/"
+
+
+def t(subject: str, predicate: str, obj: ox.NamedNode | ox.Literal) -> ox.Triple:
+    return ox.Triple(ox.NamedNode(EX + subject), ox.NamedNode(EX + predicate), obj)
+
+
+def small_build() -> dict[str, list[ox.Triple]]:
+    """Three named graphs; Paderborn's label is stated in two of them (once in the merged default graph)."""
+    paderborn = t("paderborn", "label", ox.Literal("Paderborn", language="de"))
+    return {
+        CITIES: [
+            paderborn,
+            t("le-mans", "label", ox.Literal("Le Mans", language="fr")),
+            t("paderborn", "population", ox.Literal("151633", datatype=ox.NamedNode(ox_xsd("integer")))),
+        ],
+        TWINNINGS: [
+            paderborn,
+            t("twinning-1", "party", ox.NamedNode(EX + "paderborn")),
+            t("twinning-1", "party", ox.NamedNode(EX + "le-mans")),
+            t("twinning-1", "source", ox.NamedNode(SKOLEM + "b0")),
+        ],
+        ONTOLOGY: [t("City", "label", ox.Literal("city", language="en"))],
+    }
+
+
+def ox_xsd(name: str) -> str:
+    return "http://www.w3.org/2001/XMLSchema#" + name
+
+
+@dataclass
+class LoadedBuild:
+    store: RemoteGraphStore
+    loader: RemoteLoader
+    build_id: str
+    graphs: dict[str, list[ox.Triple]]
+
+
+def engine_config(endpoint: RemoteEndpoint) -> RemoteStoreConfig:
+    kind = "oxigraph" if endpoint.name == "oxigraph-server" else "virtuoso"
+    return RemoteStoreConfig.parse(f"{kind}+{endpoint.query_url.rsplit('/', 1)[0]}")
+
+
+def use_credentials(endpoint: RemoteEndpoint, monkeypatch) -> None:
+    if endpoint.write_auth is not None:
+        monkeypatch.setenv("CDKG_STORE_USER", endpoint.write_auth.username)
+        monkeypatch.setenv("CDKG_STORE_PASSWORD", endpoint.write_auth.password)
+
+
+def load(config: RemoteStoreConfig, graphs: dict[str, list[ox.Triple]], **store_options) -> LoadedBuild:
+    build_id = "test-" + uuid.uuid4().hex[:12]
+    loader = RemoteLoader(config, batch_triples=2)
+    for logical, triples in graphs.items():
+        loader.load_graph(physical_graph(logical, build_id), triples, len(triples))
+    merged = list(dict.fromkeys(triple for triples in graphs.values() for triple in triples))
+    loader.load_graph(merged_default_graph(build_id), merged, len(merged))
+    return LoadedBuild(
+        RemoteGraphStore(config, build_id, sorted(graphs), **store_options), loader, build_id, graphs
+    )
+
+
+@pytest.fixture
+def build(remote_endpoint, monkeypatch) -> LoadedBuild:
+    use_credentials(remote_endpoint, monkeypatch)
+    return load(engine_config(remote_endpoint), small_build())
+
+
+def values(result, name: str) -> list[str]:
+    return sorted(row[name].value for row in result)
+
+
+def test_select_ask_and_construct_answer_with_pyoxigraphs_own_result_types(build):
+    labels = build.store.query(f"SELECT ?label WHERE {{ <{EX}paderborn> <{EX}label> ?label }}")
+    assert isinstance(labels, ox.QuerySolutions) and values(labels, "label") == ["Paderborn"]
+    ask = build.store.query(f"ASK {{ ?t <{EX}party> <{EX}le-mans> }}")
+    assert isinstance(ask, ox.QueryBoolean) and bool(ask)
+    assert not build.store.query(f"ASK {{ ?t <{EX}party> <{EX}osaka> }}")
+    graph = build.store.query(f"CONSTRUCT {{ ?t <{EX}twinned> ?c }} WHERE {{ ?t <{EX}party> ?c }}")
+    assert isinstance(graph, ox.QueryTriples)
+    assert sorted(triple.object.value for triple in graph) == [EX + "le-mans", EX + "paderborn"]
+    described = build.store.query(f"DESCRIBE <{EX}le-mans>")
+    assert ox.Literal("Le Mans", language="fr") in {triple.object for triple in described}
+
+
+def test_results_serialize_as_the_embedded_stores_do(build):
+    result = build.store.query(f"SELECT ?c WHERE {{ ?t <{EX}party> ?c }} ORDER BY ?c")
+    assert b"le-mans" in result.serialize(format=ox.QueryResultsFormat.JSON)
+    graph = build.store.query(f"CONSTRUCT WHERE {{ <{EX}le-mans> ?p ?o }}")
+    assert ox.serialize(graph, format=ox.RdfFormat.N_TRIPLES).count(b"\n") == 1
+
+
+def test_graph_variables_come_back_as_logical_graph_names(build):
+    rows = build.store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert {row["g"].value: int(row["n"].value) for row in rows} == {CITIES: 3, TWINNINGS: 4, ONTOLOGY: 1}
+    constructed = build.store.query("CONSTRUCT { ?g <urn:holds> ?s } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert {triple.subject.value for triple in constructed} == {CITIES, TWINNINGS, ONTOLOGY}
+
+
+def test_the_default_graph_is_the_merge_each_triple_once(build):
+    count = build.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert values(count, "n") == ["7"]
+    labels = build.store.query(f"SELECT ?l WHERE {{ <{EX}paderborn> <{EX}label> ?l }}")
+    assert len(list(labels)) == 1
+
+
+def test_from_and_graph_with_logical_names_read_those_graphs_however_written(build):
+    from_cities = build.store.query(f"SELECT (COUNT(*) AS ?n) FROM <{CITIES}> WHERE {{ ?s ?p ?o }}")
+    assert values(from_cities, "n") == ["3"]
+    prefixed = build.store.query(
+        f"PREFIX g: <{GRAPH}curated/> SELECT DISTINCT ?s FROM g:cities FROM g:twinnings WHERE {{ ?s ?p ?o }}"
+    )
+    assert values(prefixed, "s") == [EX + "le-mans", EX + "paderborn", EX + "twinning-1"]
+    named = build.store.query(
+        f"SELECT DISTINCT ?g FROM NAMED <{TWINNINGS}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    )
+    assert values(named, "g") == [TWINNINGS]
+    graph = build.store.query(f"SELECT ?s WHERE {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}")
+    assert values(graph, "s") == [EX + "City"]
+
+
+def test_dataset_arguments_name_logical_graphs_and_the_default_graph(build):
+    rows = build.store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(ONTOLOGY)], named_graphs=[]
+    )
+    assert values(rows, "n") == ["1"]
+    rows = build.store.query(
+        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        default_graph=ox.DefaultGraph(),
+        named_graphs=[ox.NamedNode(CITIES)],
+    )
+    assert set(values(rows, "g")) == {CITIES}
+    union = build.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    assert values(union, "n") == ["7"]
+
+
+def test_no_named_graphs_given_means_none_not_every_graph_of_the_engine(build):
+    rows = build.store.query(f"SELECT ?g FROM <{CITIES}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert values(rows, "g") == []
+    rows = build.store.query(
+        "SELECT ?s WHERE { ?s ?p ?o }", default_graph=[], named_graphs=[ox.NamedNode(CITIES)]
+    )
+    assert values(rows, "s") == []
+
+
+def test_another_builds_graphs_and_the_engines_other_graphs_never_answer(build, remote_endpoint):
+    other = load(engine_config(remote_endpoint), {CITIES: [t("osaka", "label", ox.Literal("Osaka"))]})
+    for query in (
+        f"ASK {{ <{EX}osaka> ?p ?o }}",
+        f"ASK {{ GRAPH ?g {{ <{EX}osaka> ?p ?o }} }}",
+        f"ASK FROM <{physical_graph(CITIES, other.build_id)}> {{ <{EX}osaka> ?p ?o }}",
+        f"ASK {{ GRAPH <{merged_default_graph(other.build_id)}> {{ <{EX}osaka> ?p ?o }} }}",
+        "ASK FROM <http://www.openlinksw.com/schemas/virtrdf#> { ?s ?p ?o }",
+    ):
+        assert not build.store.query(query), query
+    assert other.store.query(f"ASK {{ <{EX}osaka> ?p ?o }}")
+    assert not other.store.query(f"ASK {{ <{EX}paderborn> ?p ?o }}")
+
+
+def test_quads_for_pattern_reads_the_default_graph_a_named_graph_or_all(build):
+    label = ox.NamedNode(EX + "label")
+    default = list(build.store.quads_for_pattern(None, label, None, ox.DefaultGraph()))
+    assert len(default) == 3 and {q.graph_name for q in default} == {ox.DefaultGraph()}
+    named = list(
+        build.store.quads_for_pattern(ox.NamedNode(EX + "paderborn"), None, None, ox.NamedNode(CITIES))
+    )
+    assert len(named) == 2 and {q.graph_name for q in named} == {ox.NamedNode(CITIES)}
+    everywhere = list(build.store.quads_for_pattern(None, label, ox.Literal("Paderborn", language="de")))
+    assert sorted(str(q.graph_name) for q in everywhere) == sorted(
+        ["DEFAULT", f"<{CITIES}>", f"<{TWINNINGS}>"]
+    )
+    assert list(build.store.quads_for_pattern(ox.BlankNode("b0"), None, None, None)) == []
+
+
+def test_a_long_query_goes_by_form_post_and_is_answered(build):
+    padding = " ".join(f"<{EX}unknown-{i}>" for i in range(200))
+    rows = build.store.query(f"SELECT ?s WHERE {{ VALUES ?s {{ {padding} <{EX}le-mans> }} ?s ?p ?o }}")
+    assert values(rows, "s") == [EX + "le-mans"]
+
+
+def test_a_malformed_query_raises_syntax_error_with_the_engines_message(build):
+    with pytest.raises(SyntaxError) as raised:
+        build.store.query("SELECT * WHERE { ?s ?p ")
+    assert "refused by the SPARQL engine" in str(raised.value) and len(str(raised.value)) > 40
+    assert "/graph/build/" not in str(raised.value)
+
+
+def test_an_engine_that_is_down_raises_remote_store_error_naming_its_url_and_what_to_check():
+    port = free_port()
+    store = RemoteGraphStore(RemoteStoreConfig.parse(f"oxigraph+http://127.0.0.1:{port}"), "b1", [CITIES])
+    with pytest.raises(RemoteStoreError, match=rf"127\.0\.0\.1:{port}/query.*check that it is running"):
+        store.query("ASK {}")
+    with pytest.raises(RemoteStoreError, match="cannot connect"):
+        RemoteLoader(RemoteStoreConfig.parse(f"virtuoso+http://127.0.0.1:{port}")).count(GRAPH + "x")
+
+
+def test_a_wrong_count_after_loading_fails_and_drops_the_graph(remote_endpoint, monkeypatch):
+    use_credentials(remote_endpoint, monkeypatch)
+    loader = RemoteLoader(engine_config(remote_endpoint))
+    graph = physical_graph(CITIES, "test-" + uuid.uuid4().hex[:12])
+    with pytest.raises(RemoteStoreError, match=r"holds 3 triples .* not the 4 sent; the graph was dropped"):
+        loader.load_graph(graph, small_build()[CITIES], expected=4)
+    assert loader.count(graph) == 0
+
+
+def test_drop_removes_a_builds_graphs_and_ignores_absent_ones(build):
+    physicals = [physical_graph(g, build.build_id) for g in build.graphs] + [
+        merged_default_graph(build.build_id)
+    ]
+    build.loader.drop([*physicals, physical_graph(GRAPH + "never-loaded", build.build_id)])
+    assert [build.loader.count(graph) for graph in physicals] == [0, 0, 0, 0]
+    assert not build.store.query("ASK { ?s ?p ?o }")
+
+
+def test_the_loader_refuses_blank_nodes_and_says_to_skolemize(remote_endpoint, monkeypatch):
+    use_credentials(remote_endpoint, monkeypatch)
+    loader = RemoteLoader(engine_config(remote_endpoint))
+    triple = ox.Triple(ox.BlankNode("b1"), LABEL, ox.Literal("x"))
+    with pytest.raises(ValueError, match="skolemize"):
+        loader.load_graph(physical_graph(CITIES, "test-bnode"), [triple], 1)
+
+
+def test_a_store_url_without_write_services_cannot_load():
+    with pytest.raises(ValueError, match="store="):
+        RemoteLoader(RemoteStoreConfig.parse("sparql+http://127.0.0.1:1/sparql"))
+
+
+def test_virtuoso_refuses_writes_with_wrong_credentials_and_no_message_or_log_shows_them(
+    virtuoso_server, monkeypatch, caplog
+):
+    config = engine_config(virtuoso_server.endpoint)
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("CDKG_STORE_USER", LOADER_USER)
+    monkeypatch.setenv("CDKG_STORE_PASSWORD", "wrong-secret-4711")
+    with pytest.raises(RemoteStoreError, match="401.*CDKG_STORE_USER") as raised:
+        RemoteLoader(config).load_graph(physical_graph(CITIES, "test-auth"), small_build()[CITIES], 3)
+    assert "wrong-secret-4711" not in str(raised.value)
+    monkeypatch.setenv("CDKG_STORE_PASSWORD", virtuoso_server.loader_password)
+    load(config, small_build())
+    for secret in ("wrong-secret-4711", virtuoso_server.loader_password):
+        assert secret not in caplog.text
+    assert "wrong-secret-4711" not in repr(RemoteLoader(config).__dict__)
+
+
+def test_virtuoso_writes_without_credentials_say_which_variables_to_set(virtuoso_server, monkeypatch):
+    monkeypatch.delenv("CDKG_STORE_USER", raising=False)
+    monkeypatch.delenv("CDKG_STORE_PASSWORD", raising=False)
+    loader = RemoteLoader(engine_config(virtuoso_server.endpoint))
+    with pytest.raises(RemoteStoreError, match=r"answered 401.*\$CDKG_STORE_USER / \$CDKG_STORE_PASSWORD"):
+        loader.drop([physical_graph(CITIES, "test-anonymous")])
+
+
+@pytest.fixture(scope="module")
+def small_virtuoso(tmp_path_factory):
+    """A second private Virtuoso whose ResultSetMaxRows is 5, to show what a cut result does."""
+    if virtuoso_programs() is None:
+        pytest.skip("OpenLink Virtuoso is not installed (see tests/engines/virtuoso.py)")
+    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso-5-rows"), result_set_max_rows=5) as server:
+        yield server
+
+
+@pytest.fixture
+def capped_build(small_virtuoso, monkeypatch) -> LoadedBuild:
+    use_credentials(small_virtuoso.endpoint, monkeypatch)
+    cities = [t(f"city-{i}", "label", ox.Literal(f"City {i}")) for i in range(12)]
+    return load(engine_config(small_virtuoso.endpoint), {CITIES: cities}, engine_max_rows=5)
+
+
+def test_a_select_virtuoso_cuts_at_its_result_set_max_rows_raises_saying_how_to_raise_it(capped_build):
+    with pytest.raises(RemoteStoreError, match=r"cut the result at its limit of 5 rows.*ResultSetMaxRows"):
+        capped_build.store.query("SELECT ?s WHERE { ?s ?p ?o }")
+    assert len(list(capped_build.store.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"))) == 3
+
+
+def test_a_construct_that_reaches_virtuosos_limit_raises_instead_of_answering_a_cut_graph(capped_build):
+    with pytest.raises(RemoteStoreError, match="may have been cut without a sign"):
+        capped_build.store.query("CONSTRUCT WHERE { ?s ?p ?o }")
+
+
+def test_quads_for_pattern_pages_below_virtuosos_limit_and_returns_every_quad(capped_build):
+    quads = list(capped_build.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert len(quads) == 12 and len(set(quads)) == 12
