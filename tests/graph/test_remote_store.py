@@ -7,12 +7,16 @@ dataset, errors that say what failed."""
 
 from __future__ import annotations
 
+import base64
 import logging
+import threading
 import uuid
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from cdkg.graph.remote_store import RemoteGraphStore, RemoteLoader, RemoteStoreError
 from cdkg.graph.store_config import RemoteStoreConfig, merged_default_graph, physical_graph
@@ -306,3 +310,34 @@ def test_a_construct_that_reaches_virtuosos_limit_raises_instead_of_answering_a_
 def test_quads_for_pattern_pages_below_virtuosos_limit_and_returns_every_quad(capped_build):
     quads = list(capped_build.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     assert len(quads) == 12 and len(set(quads)) == 12
+
+
+def test_an_engine_asking_for_basic_auth_gets_the_environments_credentials_once_challenged(monkeypatch):
+    """A stand-in Graph Store on 127.0.0.1 that answers 401 with a Basic challenge until it gets them."""
+    expected = "Basic " + base64.b64encode(b"loader:open-sesame").decode()
+    seen: list[str | None] = []
+
+    @Request.application
+    def engine(request: Request) -> Response:
+        seen.append(request.headers.get("Authorization"))
+        if request.headers.get("Authorization") != expected:
+            return Response("who?", 401, {"WWW-Authenticate": 'Basic realm="engine"'})
+        if request.path == "/sparql":
+            return Response(
+                '{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"0"}}]}}'
+            )
+        return Response("", 204)
+
+    server = make_server("127.0.0.1", 0, engine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        config = RemoteStoreConfig.parse(f"sparql+{base}/sparql?update={base}/update&store={base}/store")
+        monkeypatch.setenv("CDKG_STORE_USER", "loader")
+        monkeypatch.setenv("CDKG_STORE_PASSWORD", "open-sesame")
+        loader = RemoteLoader(config)
+        loader.drop([GRAPH + "build/x/a"])
+        loader.drop([GRAPH + "build/x/b"])
+        assert seen == [None, expected, expected]
+    finally:
+        server.shutdown()
