@@ -1,0 +1,236 @@
+"""The serving phase of the scale benchmark: `cdkg serve` over a published build, loaded and watched.
+
+Our server runs in its own session; a sampler follows its process tree's memory for the whole phase.
+The two SPARQL queries go to our /sparql and to the peer (the engine's own endpoint, same dataset) in two
+alternating rounds; the pages go to ours only. A figure that cannot be measured (a wrong or failed answer)
+is reported as such and the phase goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from _http_load import LoadError, LoadResult, fetch, run_load
+from _servers import ServerProcess, free_port
+from _store_engines import Peer, StoreUnderTest
+from _store_memory import TreeMemorySampler, TreePeaks
+from _store_queries import (
+    CITY_LABEL_QUERY,
+    CITY_QID,
+    JSON_RESULTS,
+    SPARQL_QUERIES,
+    Page,
+    SparqlQuery,
+    check_reconciliation,
+    pages,
+    solution_values,
+    sparql_path,
+)
+
+REQUESTS = {"small": 1000, "aggregate": 40, "resource": 200, "home": 100, "reconcile": 100}
+QUICK_REQUESTS = {"small": 100, "aggregate": 10, "resource": 30, "home": 20, "reconcile": 20}
+ROUNDS = 2
+REQUEST_TIMEOUT = 120
+GUNICORN_ROLES = ("gunicorn master", "gunicorn worker", "query workers")
+
+
+@dataclass
+class Row:
+    """One measured target: ours, and the peer's for a SPARQL query; or why it could not be measured."""
+
+    name: str
+    ours: LoadResult | None = None
+    peer: LoadResult | None = None
+    peer_name: str = ""
+    error: str | None = None
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.name:<40} FAILED: {self.error.splitlines()[0][:200]}"
+        text = f"{self.name:<40} {_figures(self.ours)}"
+        if self.peer is not None:
+            ratio = self.ours.requests_per_second / self.peer.requests_per_second
+            text += f" | {self.peer_name} {_figures(self.peer)} | ratio {ratio:.2f}"
+        return text
+
+
+def _figures(load: LoadResult) -> str:
+    return (
+        f"{load.requests_per_second:>8,.1f} req/s  p50 {load.percentile(0.5) * 1000:>8.1f} ms"
+        f"  p99 {load.percentile(0.99) * 1000:>8.1f} ms"
+    )
+
+
+@dataclass
+class ServeFigures:
+    seconds: float
+    memory: TreePeaks
+    engine_peak_mb: float | None
+    rows: list[Row] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [row.line() for row in self.rows]
+        if self.engine_peak_mb is not None:
+            lines.append(
+                f"engine's own peak RSS while serving: {self.engine_peak_mb:,.0f} MB (not our process)"
+            )
+        return lines
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` in os.environ for the block only (a child started inside inherits them)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _get_ok(port: int, path: str, headers: dict[str, str], who: str, what: str) -> bytes:
+    status, body = fetch("127.0.0.1", port, path, headers, timeout=REQUEST_TIMEOUT)
+    if status != 200:
+        raise RuntimeError(f"{who} answered {status} to the {what}: {body[:300]!r}")
+    return body
+
+
+def _checked_query(ours: int, peer: Peer, query: SparqlQuery) -> tuple[bytes, bytes]:
+    """Both answers to a query, once; they must say the same, non-empty thing."""
+    our_body = _get_ok(ours, sparql_path(query.sparql), JSON_RESULTS, "cdkg", query.name)
+    peer_body = _get_ok(peer.port, peer.query_path(query.sparql), JSON_RESULTS, peer.name, query.name)
+    our_rows = solution_values(our_body, "cdkg", query.name)
+    peer_rows = solution_values(peer_body, peer.name, query.name)
+    if not our_rows:
+        raise RuntimeError(f"cdkg found no solution to the {query.name}: the data is not what it should be")
+    if our_rows != peer_rows:
+        raise RuntimeError(
+            f"cdkg and {peer.name} disagree on the {query.name}: {our_rows[:3]} vs {peer_rows[:3]}"
+        )
+    return our_body, peer_body
+
+
+def _checked_page(port: int, page: Page) -> bytes:
+    """A page's answer, asked twice: load checks need it the same each time."""
+    first = _get_ok(port, page.path, page.headers, "cdkg", page.name)
+    if page.key == "reconcile":
+        check_reconciliation(first, f"/{CITY_QID}")
+    second = _get_ok(port, page.path, page.headers, "cdkg", page.name)
+    if first != second:
+        raise RuntimeError(f"the {page.name} changed between two requests: its load cannot be checked")
+    return first
+
+
+def _city_label(port: int) -> str:
+    body = _get_ok(port, sparql_path(CITY_LABEL_QUERY), JSON_RESULTS, "cdkg", "city's label")
+    rows = solution_values(body, "cdkg", "city's label")
+    if not rows:
+        raise RuntimeError(f"actor:{CITY_QID} has no label: the data is not what it should be")
+    return rows[0][0]
+
+
+def _measure_queries(ours: int, peer: Peer, counts: dict[str, int], concurrency: int) -> list[Row]:
+    rows = []
+    for query in SPARQL_QUERIES:
+        row = Row(query.name, peer_name=peer.name)
+        rows.append(row)
+        try:
+            our_body, peer_body = _checked_query(ours, peer, query)
+            targets = {
+                "ours": (ours, sparql_path(query.sparql), our_body),
+                "peer": (peer.port, peer.query_path(query.sparql), peer_body),
+            }
+            for port, path, body in targets.values():  # warm-up
+                run_load(
+                    "127.0.0.1", port, path, JSON_RESULTS, body, concurrency, concurrency, REQUEST_TIMEOUT
+                )
+            per_round = max(1, counts[query.key] // ROUNDS)
+            for round_index in range(ROUNDS):
+                order = ("ours", "peer") if round_index % 2 == 0 else ("peer", "ours")
+                for who in order:
+                    port, path, body = targets[who]
+                    load = run_load(
+                        "127.0.0.1", port, path, JSON_RESULTS, body, per_round, concurrency, REQUEST_TIMEOUT
+                    )
+                    previous = getattr(row, who)
+                    setattr(row, who, load if previous is None else previous.merged(load))
+        except (RuntimeError, LoadError, OSError) as exc:
+            row.error = str(exc)
+    return rows
+
+
+def _measure_pages(ours: int, counts: dict[str, int], concurrency: int) -> list[Row]:
+    rows = []
+    try:
+        label = _city_label(ours)
+    except (RuntimeError, OSError) as exc:
+        return [Row("pages", error=str(exc))]
+    for page in pages(label):
+        row = Row(page.name)
+        rows.append(row)
+        try:
+            body = _checked_page(ours, page)
+            run_load(
+                "127.0.0.1", ours, page.path, page.headers, body, concurrency, concurrency, REQUEST_TIMEOUT
+            )
+            row.ours = run_load(
+                "127.0.0.1",
+                ours,
+                page.path,
+                page.headers,
+                body,
+                counts[page.key],
+                concurrency,
+                REQUEST_TIMEOUT,
+            )
+        except (RuntimeError, LoadError, OSError) as exc:
+            row.error = str(exc)
+    return rows
+
+
+def measure_serving(
+    store: StoreUnderTest,
+    data_dir: Path,
+    info: dict,
+    store_path: Path,
+    workdir: Path,
+    quick: bool,
+    concurrency: int,
+    children: list[subprocess.Popen],
+) -> ServeFigures:
+    """Start `cdkg serve` on the published build, measure every target, stop it; its figures and memory."""
+    started = time.monotonic()
+    counts = QUICK_REQUESTS if quick else REQUESTS
+    port = free_port()
+    command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir), "serve", "--port", str(port)]
+    command += ["--rate-limit", "0", *store.store_args]
+    server = ServerProcess("cdkg serve", command, port, "/sparql", workdir / f"serve-{store.kind}.log")
+    with environment(store.environment):
+        server.start()
+    children.append(server.process)
+    sampler = TreeMemorySampler(server.process.pid, *GUNICORN_ROLES).start()
+    session = store.engine_session
+    engine_sampler = TreeMemorySampler(session, "engine", "engine", "engine").start() if session else None
+    try:
+        server.wait_until_answering(sparql_path("ASK {}"), JSON_RESULTS, deadline_seconds=300)
+        peer = store.start_peer(info, store_path, workdir)
+        rows = _measure_queries(port, peer, counts, concurrency)
+        rows += _measure_pages(port, counts, concurrency)
+    finally:
+        memory = sampler.stop()
+        engine_memory = engine_sampler.stop() if engine_sampler else None
+        server.stop()
+    return ServeFigures(
+        time.monotonic() - started, memory, engine_memory.tree_mb if engine_memory else None, rows
+    )
