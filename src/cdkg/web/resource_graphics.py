@@ -1,18 +1,25 @@
 """The geometry of a city's partner map and agreement timeline, drawn as inline SVG by the templates.
 
 The map is an equirectangular projection of the box around the city and its partners (the whole
-world when they are spread out), with a graticule: no tiles, no other host, so it works offline.
+world when they are spread out), with the land outline and a graticule: no tiles, no other host, so it
+works offline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+from cdkg.web.land_outline import clip_ring, land_rings
 
 MAP_WIDTH = 720
 MAP_HEIGHT = 360
 TIMELINE_WIDTH = 720
 ROW_HEIGHT = 18
 LABELLED_PARTNERS = 30  # beyond this, names are in tooltips only
+LAND_MARGIN = 0.02  # of the box's width: land is cut a little outside the box, the SVG clips the rest
+LAND_STEP = 5  # tenths of a pixel: a land point closer than this to the last one drawn is skipped
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class PartnerMap:
     meridians: tuple[tuple[float, str], ...]  # (x, label)
     parallels: tuple[tuple[float, str], ...]  # (y, label)
     labelled: bool
+    land: str  # SVG path data of the land in the box, "" when the box is all sea
     width: int = MAP_WIDTH
     height: int = MAP_HEIGHT
 
@@ -85,6 +93,7 @@ def partner_map(
         meridians,
         parallels,
         labelled=len(partners) <= LABELLED_PARTNERS,
+        land=_land_path((west, east, south, north)),
     )
 
 
@@ -135,6 +144,57 @@ def _box(points: list[tuple[float, float]]) -> tuple[float, float, float, float]
     if north > 90:
         south, north = 90.0 - lat_span, 90.0
     return west, east, south, north
+
+
+@lru_cache(maxsize=256)
+def _land_path(box: tuple[float, float, float, float]) -> str:
+    """Path data of the land rings meeting the box, cut to it (with a margin), in relative steps of a
+    tenth of a pixel so a world map stays small; cached, as many pages share the whole-world box."""
+    west, east, south, north = box
+    x_scale, y_scale = MAP_WIDTH * 10 / (east - west), MAP_HEIGHT * 10 / (north - south)
+    margin = (east - west) * LAND_MARGIN
+    low_lon, high_lon, low_lat, high_lat = west - margin, east + margin, south - margin, north + margin
+    parts = []
+    for ring in land_rings():
+        if ring.east < low_lon or ring.west > high_lon or ring.north < low_lat or ring.south > high_lat:
+            continue
+        inside = (
+            ring.west >= low_lon
+            and ring.east <= high_lon
+            and ring.south >= low_lat
+            and ring.north <= high_lat
+        )
+        points = ring.points if inside else clip_ring(ring.points, low_lon, high_lon, low_lat, high_lat)
+        parts.append(
+            _ring_path(
+                [(round((lon - west) * x_scale), round((north - lat) * y_scale)) for lon, lat in points]
+            )
+        )
+    return "".join(parts)
+
+
+def _ring_path(points: list[tuple[int, int]]) -> str:
+    """'M x,y l dx,dy ... z' of a ring of points in tenths of a pixel, skipping points too close to
+    the last one drawn; "" when fewer than three are left."""
+    steps = points[:1]
+    for x, y in points[1:]:
+        last_x, last_y = steps[-1]
+        if abs(x - last_x) >= LAND_STEP or abs(y - last_y) >= LAND_STEP:
+            steps.append((x, y))
+    if len(steps) < 3:
+        return ""
+    x0, y0 = steps[0]
+    moves = [f"{_tenths(x - px)},{_tenths(y - py)}" for (px, py), (x, y) in pairwise(steps)]
+    return f"M{_tenths(x0)},{_tenths(y0)}l{' '.join(moves)}z"
+
+
+@lru_cache(maxsize=4096)
+def _tenths(value: int) -> str:
+    whole, tenth = divmod(abs(value), 10)
+    text = f"{whole}.{tenth}" if tenth else str(whole)
+    if text.startswith("0."):
+        text = text[1:]
+    return f"-{text}" if value < 0 else text
 
 
 def _step(span: float) -> int:
