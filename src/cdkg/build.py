@@ -23,7 +23,7 @@ from cdkg.config import ShippedSources
 from cdkg.graph.datadir import DataDir
 from cdkg.graph.remote_publication import load_build_into_engine
 from cdkg.graph.remote_store import RemoteStoreError
-from cdkg.graph.store_config import RemoteStoreConfig
+from cdkg.graph.store_config import RemoteStoreConfig, StoreConfigError
 from cdkg.ingest.curated import shipped_turtle_sources
 from cdkg.ingest.import_summary import ImportSummary
 from cdkg.ingest.wikidata_import import PreparedImport
@@ -116,6 +116,11 @@ def _build_locked(
     remote: RemoteStoreConfig | None,
 ) -> BuildResult:
     started = time.perf_counter()
+    if remote is not None:
+        try:
+            remote.check_writable()
+        except StoreConfigError as exc:
+            raise BuildError(str(exc)) from exc
     sources_dir = data_dir.wikidata_sources_dir
     for stale in sources_dir.glob("*.partial"):
         stale.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -22,14 +23,7 @@ _UNDECOMPOSED = str.maketrans(
     {"ı": "i", "ø": "o", "đ": "d", "ł": "l", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"}
 )
 _SEPARATORS = re.compile(r"[\W_]+")
-LABELS = f"""SELECT ?s ?label ?property WHERE {{
-  VALUES ?property {{ <{RDFS}label> <{SKOS}altLabel> }}
-  ?s ?property ?label .
-  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{RESOURCES}") && isLiteral(?label))
-}}"""
-TYPES = f"""SELECT ?s ?type WHERE {{
-  ?s a ?type . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{RESOURCES}"))
-}}"""
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SUBCLASSES = f"SELECT ?sub ?super WHERE {{ ?sub <{RDFS}subClassOf> ?super . FILTER(isIRI(?super)) }}"
 CLASS_LABELS = (
     f'SELECT ?class ?label WHERE {{ ?class <{RDFS}label> ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}'
@@ -73,15 +67,12 @@ class LabelIndex:
 
     @classmethod
     def of_store(cls, store: ox.Store) -> LabelIndex:
+        """Read by triple patterns, not one SELECT: a remote engine pages those below its row limit."""
         entries = [
-            _Entry(
-                fold(row["label"].value),
-                row["s"].value,
-                row["label"].value,
-                row["label"].language or "",
-                row["property"].value == SKOS + "altLabel",
-            )
-            for row in store.query(LABELS)
+            _Entry(fold(label.value), iri, label.value, label.language or "", prop == SKOS + "altLabel")
+            for prop in (RDFS + "label", SKOS + "altLabel")
+            for iri, label in _resources_with(store, prop)
+            if isinstance(label, ox.Literal)
         ]
         entries.sort(key=lambda entry: (entry.iri, entry.alternative, entry.language, entry.label))
         return cls(entries, _most_specific_types(store))
@@ -127,10 +118,14 @@ def _most_specific_types(store: ox.Store) -> dict[str, tuple[str, str]]:
     supers: dict[str, set[str]] = defaultdict(set)
     for row in store.query(SUBCLASSES):
         supers[row["sub"].value].add(row["super"].value)
-    labels = {row["class"].value: row["label"].value for row in store.query(CLASS_LABELS)}
+    labels: dict[str, str] = {}
+    for row in store.query(CLASS_LABELS):
+        # A class may have several English labels: the first in order, whatever order a store answers in.
+        cls, label = row["class"].value, row["label"].value
+        labels[cls] = min(label, labels.get(cls, label))
     types: dict[str, set[str]] = defaultdict(set)
-    for row in store.query(TYPES):
-        types[row["s"].value].add(row["type"].value)
+    for iri, cls in _resources_with(store, RDF_TYPE):
+        types[iri].add(cls.value)
     chosen = {}
     for iri, classes in types.items():
         implied = set().union(*(_ancestors(cls, supers) for cls in classes))
@@ -139,6 +134,13 @@ def _most_specific_types(store: ox.Store) -> dict[str, tuple[str, str]]:
         specific.sort(key=lambda cls: not cls.startswith(BASE))
         chosen[iri] = (specific[0], labels.get(specific[0], _local_name(specific[0])))
     return chosen
+
+
+def _resources_with(store: ox.Store, predicate: str) -> Iterator[tuple[str, ox.Term]]:
+    """(IRI, value) of `predicate` for our resources, in the default graph (the merge of every graph)."""
+    for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ox.DefaultGraph()):
+        if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(RESOURCES):
+            yield quad.subject.value, quad.object
 
 
 def _ancestors(cls: str, supers: dict[str, set[str]]) -> set[str]:

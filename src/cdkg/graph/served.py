@@ -78,17 +78,8 @@ class ServedGraph:
             return self._open
 
     def query(self, sparql: str, **options: object) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run a SPARQL query. The default graph is stored as the merge of all named graphs.
-
-        With a remote engine, `prefixes` are declared in the query's text and a CONSTRUCT or
-        DESCRIBE answers an iterator of triples.
-        """
-        store = self.open().store
-        if isinstance(store, RemoteGraphStore):
-            prefixes = options.pop("prefixes", None) or {}
-            declared = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
-            return store.query(declared + sparql, **options)
-        return store.query(sparql, **options)
+        """Run a SPARQL query. The default graph is stored as the merge of all named graphs."""
+        return self.open().store.query(sparql, **options)
 
 
 def open_build_store(build: PublishedBuild, remote_timeout: float = REMOTE_READ_TIMEOUT):
