@@ -40,6 +40,18 @@ def _status_kb(pid: str, *keys: str) -> dict[str, int]:
     return found
 
 
+def _pss_kb(pid: str) -> int:
+    """Proportional set size in kB (shared pages divided among their sharers), 0 when unreadable."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def session_processes(session: int) -> dict[int, int]:
     """The live processes of a session: pid -> parent pid."""
     members: dict[int, int] = {}
@@ -55,9 +67,12 @@ def session_processes(session: int) -> dict[int, int]:
 
 @dataclass
 class TreePeaks:
-    """Peaks in MB: the sampled sum over the tree, and each process's own high-water mark by role."""
+    """Peaks in MB: the sampled sums over the tree (RSS, and PSS that counts a shared page once), and each
+    process's own high-water mark by role, with how many processes held each role."""
 
     tree_mb: float = 0.0
+    tree_pss_mb: float = 0.0
+    processes_by_role: dict[str, int] = field(default_factory=dict)
     by_role_mb: dict[str, float] = field(default_factory=dict)
     processes_seen: int = 0
     samples: int = 0
@@ -83,6 +98,7 @@ class TreeMemorySampler:
         self.interval = interval
         self.peaks = TreePeaks()
         self._hwm_kb: dict[int, tuple[str, int]] = {}
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
 
@@ -107,24 +123,37 @@ class TreeMemorySampler:
             return leader
         return child if ppid == self.session else other
 
-    def sample(self) -> None:
-        total_kb = 0
+    def sample(self) -> dict[str, float]:
+        """One sample; returns the current RSS in MB by role (summed over the role's processes)."""
+        with self._lock:
+            return self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        total_kb = pss_kb = 0
+        now: dict[str, float] = {}
         for pid, ppid in session_processes(self.session).items():
             values = _status_kb(str(pid), "VmRSS", "VmHWM")
             if not values:
                 continue
             total_kb += values.get("VmRSS", 0)
+            pss_kb += _pss_kb(str(pid))
             role = self._role(pid, ppid)
+            now[role] = now.get(role, 0.0) + values.get("VmRSS", 0) / 1024
             previous = self._hwm_kb.get(pid, (role, 0))[1]
             self._hwm_kb[pid] = (role, max(previous, values.get("VmHWM", 0), values.get("VmRSS", 0)))
         self.peaks.samples += 1
         self.peaks.tree_mb = max(self.peaks.tree_mb, total_kb / 1024)
+        self.peaks.tree_pss_mb = max(self.peaks.tree_pss_mb, pss_kb / 1024)
+        return now
 
     def result(self) -> TreePeaks:
         by_role: dict[str, float] = {role: 0.0 for role in self.roles}
+        counts: dict[str, int] = {role: 0 for role in self.roles}
         for role, hwm_kb in self._hwm_kb.values():
             by_role[role] += hwm_kb / 1024
+            counts[role] += 1
         self.peaks.by_role_mb = by_role
+        self.peaks.processes_by_role = counts
         self.peaks.processes_seen = len(self._hwm_kb)
         return self.peaks
 

@@ -50,15 +50,17 @@ class Row:
     peer: LoadResult | None = None
     peer_name: str = ""
     error: str | None = None
+    worker_rss_after_mb: float | None = None
 
     def line(self) -> str:
+        after = f" [worker RSS after: {self.worker_rss_after_mb:,.0f} MB]" if self.worker_rss_after_mb else ""
         if self.error:
-            return f"{self.name:<40} FAILED: {self.error.splitlines()[0][:200]}"
-        text = f"{self.name:<40} {_figures(self.ours)}"
+            return f"{self.name:<36} FAILED: {self.error[:400]}{after}"
+        text = f"{self.name:<36} {_figures(self.ours)}"
         if self.peer is not None:
             ratio = self.ours.requests_per_second / self.peer.requests_per_second
             text += f" | {self.peer_name} {_figures(self.peer)} | ratio {ratio:.2f}"
-        return text
+        return text + after
 
 
 def _figures(load: LoadResult) -> str:
@@ -106,6 +108,16 @@ def _get_ok(port: int, path: str, headers: dict[str, str], who: str, what: str) 
     return body
 
 
+def last_traceback(server: ServerProcess) -> str:
+    """The end of the last traceback in the server's log, on one line: why it answered 500."""
+    lines = server.log_path.read_text(errors="replace").splitlines()
+    starts = [number for number, line in enumerate(lines) if line.startswith("Traceback")]
+    if not starts:
+        return ""
+    tail = [line.strip() for line in lines[starts[-1] :] if line.strip()][-4:]
+    return " <- server log: " + " / ".join(tail)
+
+
 def _checked_query(ours: int, peer: Peer, query: SparqlQuery) -> tuple[bytes, bytes]:
     """Both answers to a query, once; they must say the same, non-empty thing."""
     our_body = _get_ok(ours, sparql_path(query.sparql), JSON_RESULTS, "cdkg", query.name)
@@ -140,62 +152,73 @@ def _city_label(port: int) -> str:
     return rows[0][0]
 
 
-def _measure_queries(ours: int, peer: Peer, counts: dict[str, int], concurrency: int) -> list[Row]:
+@dataclass
+class Served:
+    """Our running server, as the measuring code needs it: its port, its log, its memory sampler."""
+
+    server: ServerProcess
+    sampler: TreeMemorySampler
+    concurrency: int
+    counts: dict[str, int]
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def finish(self, row: Row, error: Exception | None) -> None:
+        """Record a row's failure (with the server's own reason, if it logged one) and the worker's RSS."""
+        if error is not None:
+            row.error = str(error) + (last_traceback(self.server) if "answered 5" in str(error) else "")
+        row.worker_rss_after_mb = self.sampler.sample().get(GUNICORN_ROLES[1])
+
+    def load(self, port: int, path: str, headers: dict[str, str], body: bytes, requests: int) -> LoadResult:
+        return run_load("127.0.0.1", port, path, headers, body, requests, self.concurrency, REQUEST_TIMEOUT)
+
+
+def _measure_queries(ours: Served, peer: Peer) -> list[Row]:
     rows = []
     for query in SPARQL_QUERIES:
         row = Row(query.name, peer_name=peer.name)
         rows.append(row)
+        error = None
         try:
-            our_body, peer_body = _checked_query(ours, peer, query)
+            our_body, peer_body = _checked_query(ours.port, peer, query)
             targets = {
-                "ours": (ours, sparql_path(query.sparql), our_body),
+                "ours": (ours.port, sparql_path(query.sparql), our_body),
                 "peer": (peer.port, peer.query_path(query.sparql), peer_body),
             }
             for port, path, body in targets.values():  # warm-up
-                run_load(
-                    "127.0.0.1", port, path, JSON_RESULTS, body, concurrency, concurrency, REQUEST_TIMEOUT
-                )
-            per_round = max(1, counts[query.key] // ROUNDS)
+                ours.load(port, path, JSON_RESULTS, body, ours.concurrency)
+            per_round = max(1, ours.counts[query.key] // ROUNDS)
             for round_index in range(ROUNDS):
-                order = ("ours", "peer") if round_index % 2 == 0 else ("peer", "ours")
-                for who in order:
+                for who in ("ours", "peer") if round_index % 2 == 0 else ("peer", "ours"):
                     port, path, body = targets[who]
-                    load = run_load(
-                        "127.0.0.1", port, path, JSON_RESULTS, body, per_round, concurrency, REQUEST_TIMEOUT
-                    )
+                    load = ours.load(port, path, JSON_RESULTS, body, per_round)
                     previous = getattr(row, who)
                     setattr(row, who, load if previous is None else previous.merged(load))
         except (RuntimeError, LoadError, OSError) as exc:
-            row.error = str(exc)
+            error = exc
+        ours.finish(row, error)
     return rows
 
 
-def _measure_pages(ours: int, counts: dict[str, int], concurrency: int) -> list[Row]:
-    rows = []
+def _measure_pages(ours: Served) -> list[Row]:
     try:
-        label = _city_label(ours)
+        label = _city_label(ours.port)
     except (RuntimeError, OSError) as exc:
         return [Row("pages", error=str(exc))]
+    rows = []
     for page in pages(label):
         row = Row(page.name)
         rows.append(row)
+        error = None
         try:
-            body = _checked_page(ours, page)
-            run_load(
-                "127.0.0.1", ours, page.path, page.headers, body, concurrency, concurrency, REQUEST_TIMEOUT
-            )
-            row.ours = run_load(
-                "127.0.0.1",
-                ours,
-                page.path,
-                page.headers,
-                body,
-                counts[page.key],
-                concurrency,
-                REQUEST_TIMEOUT,
-            )
+            body = _checked_page(ours.port, page)
+            ours.load(ours.port, page.path, page.headers, body, ours.concurrency)
+            row.ours = ours.load(ours.port, page.path, page.headers, body, ours.counts[page.key])
         except (RuntimeError, LoadError, OSError) as exc:
-            row.error = str(exc)
+            error = exc
+        ours.finish(row, error)
     return rows
 
 
@@ -225,8 +248,9 @@ def measure_serving(
     try:
         server.wait_until_answering(sparql_path("ASK {}"), JSON_RESULTS, deadline_seconds=300)
         peer = store.start_peer(info, store_path, workdir)
-        rows = _measure_queries(port, peer, counts, concurrency)
-        rows += _measure_pages(port, counts, concurrency)
+        served = Served(server, sampler, concurrency, counts)
+        rows = _measure_queries(served, peer)
+        rows += _measure_pages(served)
     finally:
         memory = sampler.stop()
         engine_memory = engine_sampler.stop() if engine_sampler else None

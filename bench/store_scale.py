@@ -53,7 +53,7 @@ from _http_load import LoadError
 from _store_data import BuildFigures, link_sources, published_build, run_build, write_import_sources
 from _store_engines import STORE_KINDS, StoreUnderTest
 from _store_memory import TreePeaks
-from _store_serve import ServeFigures, measure_serving
+from _store_serve import GUNICORN_ROLES, ServeFigures, measure_serving
 from sparql_endpoint import describe_cdkg, use_commit
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
@@ -118,6 +118,18 @@ def estimate_seconds(smaller: Combination, size: int) -> float | None:
     return smaller.build.seconds * factor * 1.15 + smaller.serve.seconds * 2 + 30
 
 
+def in_order_of_estimates(stores: list[str], combos: list[Combination], size: int) -> list[str]:
+    """The stores shortest estimate first (those without one keep their order, first), so that a tight
+    budget leaves out the longest runs, not the ones that happen to come last."""
+
+    def estimate(kind: str) -> float:
+        smaller = next((c for c in reversed(combos) if c.store == kind and c.size < size), None)
+        found = estimate_seconds(smaller, size) if smaller else None
+        return -1.0 if found is None else found
+
+    return sorted(stores, key=estimate)
+
+
 def measure_combination(
     kind: str, size: int, sources: Path, workdir: Path, args: argparse.Namespace, running: Running
 ) -> Combination:
@@ -174,9 +186,15 @@ def print_serve(combo: Combination) -> None:
 
 
 def memory_text(memory: TreePeaks) -> str:
-    roles = ", ".join(f"{role} {mb:,.0f}" for role, mb in memory.by_role_mb.items())
+    roles = ", ".join(
+        f"{role} {mb:,.0f} ({memory.processes_by_role.get(role, 0)} processes)"
+        for role, mb in memory.by_role_mb.items()
+    )
     verdict = "under" if memory.tree_mb < AIM_MB else "OVER"
-    return f"tree peak {memory.tree_mb:,.0f} MB ({verdict} {AIM_MB} MB); own peaks MB: {roles}"
+    return (
+        f"server tree peak RSS {memory.tree_mb:,.0f} MB ({verdict} the {AIM_MB} MB aim), "
+        f"PSS {memory.tree_pss_mb:,.0f} MB; each process's own peak, MB: {roles}"
+    )
 
 
 def print_summary(combos: list[Combination], concurrency: int) -> None:
@@ -185,7 +203,9 @@ def print_summary(combos: list[Combination], concurrency: int) -> None:
         f"summary ({concurrency} concurrent connections; req/s and p50/p99 ms; ratio = ours / engine's own)"
     )
     header = f"{'store':<16}{'size':>6}{'build s':>9}{'triples/s':>11}{'build MB':>10}{'engine MB':>10}"
-    print(header + f"{'serve tree MB':>14}{'gunicorn MB':>12}")
+    print(
+        header + f"{'tree RSS MB':>12}{'tree PSS MB':>12}{'master MB':>10}{'worker MB':>10}{'queryw MB':>10}"
+    )
     for combo in combos:
         if combo.skipped or combo.error:
             reason = (
@@ -195,13 +215,12 @@ def print_summary(combos: list[Combination], concurrency: int) -> None:
             continue
         build, serve = combo.build, combo.serve
         engine = f"{build.engine_peak_mb:,.0f}" if build.engine_peak_mb is not None else "-"
-        gunicorn = serve.memory.by_role_mb.get("gunicorn master", 0) + serve.memory.by_role_mb.get(
-            "gunicorn worker", 0
-        )
+        roles = [serve.memory.by_role_mb.get(role, 0.0) for role in GUNICORN_ROLES]
         print(
             f"{combo.store:<16}{size_label(combo.size):>6}{build.seconds:>9,.1f}"
             f"{build.load_rate(combo.input_triples):>11,.0f}{build.peak_rss_mb:>10,.0f}{engine:>10}"
-            f"{serve.memory.tree_mb:>14,.0f}{gunicorn:>12,.0f}"
+            f"{serve.memory.tree_mb:>12,.0f}{serve.memory.tree_pss_mb:>12,.0f}"
+            + "".join(f"{mb:>10,.0f}" for mb in roles)
         )
     print()
     for combo in combos:
@@ -227,7 +246,7 @@ def run(
             f"({time.monotonic() - generating:.1f} s)",
             flush=True,
         )
-        for kind in args.stores:
+        for kind in in_order_of_estimates(args.stores, combos, size):
             smaller = next((c for c in reversed(combos) if c.store == kind and c.size < size), None)
             estimate = estimate_seconds(smaller, size) if smaller else None
             left = args.budget - (time.monotonic() - started)
