@@ -11,6 +11,7 @@ import click
 from cdkg import __version__
 from cdkg.config import DATA_DIR_ENV, resolve_data_dir
 from cdkg.graph.datadir import DataDir, DataDirError
+from cdkg.graph.remote_store import RemoteStoreError
 from cdkg.graph.served import ServedGraph
 from cdkg.web.endpoint_settings import DEFAULTS as ENDPOINT_DEFAULTS
 
@@ -309,7 +310,7 @@ def query(ctx: click.Context, sparql: str, fmt: str) -> None:
         result = graph.query(sparql, prefixes=PREFIXES)
     except SyntaxError as exc:
         _fail(f"SPARQL syntax error: {exc}")
-    except DataDirError as exc:
+    except (DataDirError, RemoteStoreError) as exc:
         _fail(str(exc))
     try:
         click.echo(render_result(result, fmt), nl=False)
@@ -350,7 +351,7 @@ def reconcile(
     try:
         engine = MatchingEngine.from_store(ServedGraph(_data_dir(ctx)).open().store)
         types = tuple(engine.resolve_type(value) for value in types)
-    except (DataDirError, InvalidQuery) as exc:
+    except (DataDirError, InvalidQuery, RemoteStoreError) as exc:
         _fail(str(exc))
     rows = sum(1 for _ in file.open(encoding="utf-8", errors="replace")) - 1
     try:
@@ -608,7 +609,7 @@ def wikidata_gaps(ctx: click.Context, out: Path) -> None:
     try:
         gaps = find_wikidata_gaps(ServedGraph(_data_dir(ctx)))
         written = write_gap_report(gaps, out)
-    except DataDirError as exc:
+    except (DataDirError, RemoteStoreError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write the report into {out}: {exc}")
