@@ -167,3 +167,23 @@ def test_serve_refuses_a_store_that_contradicts_the_published_build(default_data
     assert result.exit_code == 1
     assert "the published build is held by the embedded store, not by" in result.output
     assert "cdkg build --store" in result.output
+
+
+def test_a_build_without_store_goes_where_the_published_build_is_and_embedded_comes_back(request, tmp_path):
+    engine = engine_access(request, "oxigraph-server")
+    runner = CliRunner()
+    data_dir = tmp_path / "data"
+
+    def build(*options: str) -> dict:
+        result = runner.invoke(
+            main, ["--data-dir", str(data_dir), "build", *options], env={"CDKG_STORE": None}
+        )
+        assert result.exit_code == 0, result.output
+        return DataDir(data_dir).current().info
+
+    assert build("--store", engine.url)["store"] == engine.config.as_dict()
+    assert build()["store"] == engine.config.as_dict()
+    assert "store" not in build("--store", "embedded")
+    assert "store" not in build()
+    refused = runner.invoke(main, ["--data-dir", str(data_dir), "build", "--store", "mystery+http://x"])
+    assert refused.exit_code == 1 and "error:" in refused.output

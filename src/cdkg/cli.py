@@ -234,8 +234,11 @@ def import_(
     help="Also fetch P463 memberships in this city network (its Wikidata QID, checked by you; "
     "repeat for several). None are fetched without it.",
 )
+@store_option
 @click.pass_context
-def fetch(ctx: click.Context, endpoint: str | None, refresh: bool, networks: tuple[str, ...]) -> None:
+def fetch(
+    ctx: click.Context, endpoint: str | None, refresh: bool, networks: tuple[str, ...], store_url: str | None
+) -> None:
     """Fetch P190 twinnings and their parties from Wikidata, then import and publish them.
 
     Runs the queries in queries/wikidata/ in batches (every item with a P190 statement, their
@@ -262,13 +265,16 @@ def fetch(ctx: click.Context, endpoint: str | None, refresh: bool, networks: tup
         if done == total:
             bar.__exit__(None, None, None)
 
+    data_dir = _data_dir(ctx)
+    store = _store(data_dir, store_url)
     try:
         result = fetch_wikidata(
-            _data_dir(ctx),
+            data_dir,
             endpoint=endpoint or DEFAULT_ENDPOINT,
             refresh=refresh,
             progress=progress,
             networks=networks,
+            store=store,
         )
     except (FetchError, BuildError, DataDirError, ValueError) as exc:
         _fail(str(exc))

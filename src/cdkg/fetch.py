@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cdkg.build import ImportResult, import_and_build
 from cdkg.graph.datadir import DataDir
+from cdkg.graph.store_config import RemoteStoreConfig
 from cdkg.ingest.query_batches import (
     BATCH_SIZES,
     NETWORKS_MARKER,
@@ -138,6 +139,7 @@ def fetch_wikidata(
     progress: Progress | None = None,
     today: date | None = None,
     networks: Iterable[str] = (),
+    store: RemoteStoreConfig | None = None,
 ) -> FetchResult:
     """Run every batch (from the cache where possible), then map and publish as one import.
 
@@ -180,6 +182,6 @@ def fetch_wikidata(
         membership_results=membership_bodies,
         networks=networks,
     )
-    imported = import_and_build(data_dir, prepared)
+    imported = import_and_build(data_dir, prepared, store=store)
     source.commit()
     return FetchResult(source.counts, imported)
