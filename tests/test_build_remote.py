@@ -21,6 +21,7 @@ from tests import stores
 from tests.conftest import REAL_CSV_OPTIONS, LiveServer
 from tests.engines.engine_process import free_port
 from tests.stores import EngineAccess, build_into, engine_access, store_credentials
+from tests.web.sparql_server import configured_server
 
 # The engine fixtures, registered for this module.
 oxigraph_server, virtuoso_server = stores.oxigraph_server, stores.virtuoso_server
@@ -112,7 +113,7 @@ def test_readers_never_see_a_half_loaded_build(engine, tmp_path, p190_csv):
     small = tmp_path / "twinnings.csv"
     small.write_text("".join(p190_csv.open(encoding="utf-8").readlines()[:400]), "utf-8")
     seen: list[int] = []
-    with LiveServer(data_dir) as server:
+    with configured_server(data_dir, CDKG_RATE_LIMIT=0) as server:
         first = served_count(server)
         done = threading.Event()
 
