@@ -453,6 +453,7 @@ def reconcile(
     "reads the store its build names, and refuses to start if this contradicts it. Builds made "
     "while serving take it from `cdkg build --store`.",
 )
+@click.option("--access-log", is_flag=True, help="Log each request to stdout (gunicorn's access log).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 @click.pass_context
 def serve(
@@ -470,6 +471,7 @@ def serve(
     allow_service: tuple[str, ...],
     public_url: str | None,
     store_url: str | None,
+    access_log: bool,
     dev: bool,
 ) -> None:
     """Serve the graph: SPARQL endpoint at /sparql, overview at /.
@@ -518,7 +520,14 @@ def serve(
         limits["CDKG_PUBLIC_URL"] = public_url
     try:
         run_server(
-            data_dir.root, host=host, port=port, workers=workers, threads=threads, development=dev, **limits
+            data_dir.root,
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            development=dev,
+            access_log=access_log,
+            **limits,
         )
     except SettingsError as exc:
         _fail(str(exc))
