@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,28 @@ def prefers_html(accept: MIMEAccept, offered: tuple[ResultFormat, ...]) -> bool:
     candidates += [alias for alias, target in ALIASES.items() if target in candidates]
     # Listed last, so that `*/*` alone prefers a data format.
     return accept.best_match(candidates + ["text/html"]) == "text/html"
+
+
+@dataclass(frozen=True)
+class QueryFormats:
+    """What one request to the endpoint may be answered in: the solution and the graph format its
+    `Accept` and `format` allow (None where nothing fits), and whether `Accept` prefers a web page."""
+
+    solutions: ResultFormat | None
+    graph: ResultFormat | None
+    prefers_html: bool
+
+
+@lru_cache(maxsize=256)
+def query_formats(accept_header: str | None, format_param: str | None) -> QueryFormats:
+    """The formats for this `Accept` header (as sent) and `format` parameter, negotiated once.
+
+    Clients send the same few headers again and again, so the answer is kept for the most recent
+    ones (a bounded cache: a header is at most a request line long).
+    """
+    accept = parse_accept_header(accept_header, MIMEAccept)
+    return QueryFormats(
+        solutions=acceptable_format(SOLUTION_FORMATS, accept, format_param),
+        graph=acceptable_format(GRAPH_FORMATS, accept, format_param),
+        prefers_html=prefers_html(accept, SOLUTION_FORMATS + GRAPH_FORMATS),
+    )

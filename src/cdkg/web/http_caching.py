@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Request, Response
 
 from cdkg.graph.datadir import PublishedBuild
-from cdkg.web.query_guard import keywords
+from cdkg.web.query_guard import VOLATILE_WORDS, guarded_keywords
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -25,8 +25,6 @@ PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match, If-Modified-Since",
     "Access-Control-Max-Age": "86400",
 }
-# Functions whose value changes from one evaluation to the next: such answers get no validators.
-VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
 
 
 def add_cors(response: Response) -> Response:
@@ -53,9 +51,12 @@ class Validators:
         self.last_modified = datetime.fromisoformat(built_at) if built_at else None
 
     @staticmethod
-    def apply_to(query: str | None) -> bool:
-        """Whether a query's answer is fixed by the build (no NOW(), RAND(), SERVICE...)."""
-        return query is None or VOLATILE_FUNCTIONS.isdisjoint(keywords(query))
+    def apply_to(query: str | None, words: frozenset[str] | None = None) -> bool:
+        """Whether a query's answer is fixed by the build (no NOW(), RAND(), SERVICE...), also with
+        its \\u escapes decoded; `words` is `guarded_keywords(query)` when the caller already has it."""
+        if query is None:
+            return True
+        return VOLATILE_WORDS.isdisjoint(guarded_keywords(query) if words is None else words)
 
     def not_modified(self, request: Request) -> bool:
         """Whether the client's copy is current (If-None-Match, else If-Modified-Since)."""

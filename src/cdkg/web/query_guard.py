@@ -9,30 +9,57 @@ from cdkg.graph.sparql_tokens import TOKEN as _TOKEN
 from cdkg.graph.sparql_tokens import decode_codepoint_escapes as _decode_codepoint_escapes
 from cdkg.graph.sparql_tokens import keywords
 
-__all__ = ["FederationRefused", "check_federation", "keywords", "uses_federation"]
+__all__ = ["FederationRefused", "check_federation", "guarded_keywords", "keywords", "uses_federation"]
+
+# Words whose answer changes from one evaluation to the next (SERVICE among them, a remote answer):
+# such answers get no validators (cdkg.web.http_caching).
+VOLATILE_WORDS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
+# The bare words the endpoint's checks look for, SERVICE (federation) and the volatile ones.
+GUARDED_WORDS = VOLATILE_WORDS | {"SERVICE"}
 
 
-def uses_federation(query: str) -> bool:
+def guarded_keywords(query: str, wanted: frozenset[str] = GUARDED_WORDS) -> frozenset[str]:
+    """Which of `wanted` (upper-case) the query uses as bare words, as written or with its \\u escapes
+    decoded (SPARQL allows them anywhere, so an engine that decodes them cannot be handed a hidden word).
+
+    The text is tokenized only if one of `wanted` is a substring of it upper-cased: a word token
+    upper-cased is a piece of the whole text upper-cased (str.upper maps each character on its own),
+    so where no substring is found no token can be one of them.
+    """
+    texts = [query]
+    if "\\u" in query or "\\U" in query:
+        texts.append(_decode_codepoint_escapes(query))
+    found: set[str] = set()
+    for text in texts:
+        upper = text.upper()
+        if any(word in upper for word in wanted):
+            found.update(word for word in keywords(text) if word in wanted)
+    return frozenset(found)
+
+
+def uses_federation(query: str, words: frozenset[str] | None = None) -> bool:
     """Whether the query has a SERVICE clause, which would make this server open connections.
 
-    SPARQL allows \\u escapes anywhere in a query's text; the text is scanned both as written
-    and with them decoded, so an engine that decodes them cannot be handed a hidden SERVICE.
+    `words` is `guarded_keywords(query)` when the caller already has it.
     """
-    return "SERVICE" in keywords(query) or "SERVICE" in keywords(_decode_codepoint_escapes(query))
+    return "SERVICE" in (guarded_keywords(query) if words is None else words)
 
 
 class FederationRefused(ValueError):
     """A SERVICE clause this endpoint will not follow, with why and what is allowed."""
 
 
-def check_federation(query: str, allowlist: tuple[str, ...] | None) -> None:
+def check_federation(
+    query: str, allowlist: tuple[str, ...] | None, words: frozenset[str] | None = None
+) -> None:
     """Refuse a query whose SERVICE clauses could reach an endpoint outside `allowlist`.
 
     `allowlist` None means federation is off: any SERVICE is refused. Otherwise every SERVICE
     must name, as a full IRI, an endpoint on the list; a variable, a prefixed name or anything
     the scan cannot read as an IRI is refused, since only the engine would know where it leads.
+    `words` is `guarded_keywords(query)` when the caller already has it.
     """
-    if not uses_federation(query):
+    if not uses_federation(query, words):
         return
     if allowlist is None:
         raise FederationRefused("federated queries (SERVICE) are disabled on this endpoint.")

@@ -29,13 +29,13 @@ from cdkg.web.formats import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
     NotAcceptable,
-    acceptable_format,
+    QueryFormats,
     choose_format,
     not_acceptable_message,
-    prefers_html,
+    query_formats,
 )
 from cdkg.web.http_caching import Validators, add_cors, preflight
-from cdkg.web.query_guard import FederationRefused, check_federation
+from cdkg.web.query_guard import FederationRefused, check_federation, guarded_keywords
 from cdkg.web.service_description import DESCRIPTION_PREFIXES, describe_service
 from cdkg.web.sparql_request import ProtocolError, read_protocol_request
 from cdkg.web.sparql_responses import limits_text, syntax_error_text, timeout_text, truncation_headers
@@ -90,17 +90,14 @@ def sparql() -> Response:
         raise RequestEntityTooLarge()
     protocol = read_protocol_request(request)
     format_param = protocol.params.get("format")
-    if (
-        not format_param
-        and request.method == "GET"
-        and prefers_html(request.accept_mimetypes, SOLUTION_FORMATS + GRAPH_FORMATS)
-    ):
+    formats = query_formats(request.headers.get("Accept"), format_param)
+    if not format_param and request.method == "GET" and formats.prefers_html:
         page = _query_page(protocol.query)
         if page is not None:
             return page
     if protocol.query is None:
         return _service_description(settings, format_param)
-    return _answer(protocol.query, protocol.params, settings)
+    return _answer(protocol.query, protocol.params, settings, formats)
 
 
 @blueprint.route("/sparql/limits")
@@ -138,20 +135,20 @@ def _service_description(settings: EndpointSettings, format_param: str | None) -
     return _vary(validators.add_to(Response(body, mimetype=fmt.media_type)))
 
 
-def _answer(query: str, params, settings: EndpointSettings) -> Response:
+def _answer(query: str, params, settings: EndpointSettings, formats: QueryFormats) -> Response:
+    words = guarded_keywords(query)
     try:
-        check_federation(query, settings.federation_allowlist)
+        check_federation(query, settings.federation_allowlist, words)
     except FederationRefused as exc:
         raise ProtocolError(403, str(exc)) from exc
     timeout = _requested_timeout(params.get("timeout"), settings)
     format_param = params.get("format")
-    solutions = acceptable_format(SOLUTION_FORMATS, request.accept_mimetypes, format_param)
-    graph = acceptable_format(GRAPH_FORMATS, request.accept_mimetypes, format_param)
+    solutions, graph = formats.solutions, formats.graph
     if solutions is None and graph is None:
         raise ProtocolError(406, not_acceptable_message(SOLUTION_FORMATS + GRAPH_FORMATS, format_param))
     build = _current_build()
     validators = None
-    if Validators.apply_to(query):
+    if Validators.apply_to(query, words):
         variant = f"{solutions.names[0] if solutions else '-'}.{graph.names[0] if graph else '-'}"
         validators = Validators(build, f"{variant}.{settings.max_rows}")
         if validators.not_modified(request):
