@@ -158,7 +158,9 @@ def _build_locked(
         graphs = _count_graphs(store)
         triples = len(store) - sum(graphs.values())
         store.flush()
-        remote_graphs = _load_into_engine(store, build_id, build_dir, remote, graphs) if remote else None
+        remote_graphs = (
+            _load_into_engine(store, build_id, build_dir, remote, graphs, triples) if remote else None
+        )
         store = None
     except BaseException as exc:
         # Close the database before removing its directory: the traceback's frames hold
@@ -203,11 +205,16 @@ def _build_locked(
 
 
 def _load_into_engine(
-    store: ox.Store, build_id: str, build_dir: Path, remote: RemoteStoreConfig, graphs: dict[str, int]
+    store: ox.Store,
+    build_id: str,
+    build_dir: Path,
+    remote: RemoteStoreConfig,
+    graphs: dict[str, int],
+    default_triples: int,
 ) -> dict:
     """Copy the staged build into the remote engine before publishing; if that fails, nothing changes."""
     try:
-        return load_build_into_engine(store, build_id, build_dir, remote, graphs)
+        return load_build_into_engine(store, build_id, build_dir, remote, graphs, default_triples)
     except RemoteStoreError as exc:
         raise BuildError(
             f"the build could not be loaded into the store at {remote.query_url}: {exc}; "

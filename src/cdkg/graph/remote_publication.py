@@ -39,11 +39,17 @@ def remote_graph_names(build_id: str, logical_graphs: Iterable[str]) -> dict:
 
 
 def load_build_into_engine(
-    store: ox.Store, build_id: str, build_dir: Path, config: RemoteStoreConfig, graphs: dict[str, int]
+    store: ox.Store,
+    build_id: str,
+    build_dir: Path,
+    config: RemoteStoreConfig,
+    graphs: dict[str, int],
+    default_triples: int,
 ) -> dict:
     """Copy every named graph and the merged default graph of a staged store into the engine, counted.
 
-    `graphs` maps each logical named graph to its triple count in `store`. Returns the physical names;
+    `graphs` maps each logical named graph to its triple count in `store`, `default_triples` counts the
+    merged default graph. Returns the physical names;
     on any failure drops everything loaded for this build and raises RemoteStoreError.
     """
     names = remote_graph_names(build_id, graphs)
@@ -55,8 +61,7 @@ def load_build_into_engine(
         for logical, physical in names["named"].items():
             triples = _skolemized(store, ox.NamedNode(logical), build_id)
             loader.load_graph(physical, triples, graphs[logical])
-        default_count = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-        loader.load_graph(names["default"], _skolemized(store, ox.DefaultGraph(), build_id), default_count)
+        loader.load_graph(names["default"], _skolemized(store, ox.DefaultGraph(), build_id), default_triples)
     except BaseException:
         _drop_quietly(loader, all_physical_graphs(names))
         raise
