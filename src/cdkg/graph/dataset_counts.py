@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from cdkg.graph.paged_reads import all_solutions
 from cdkg.namespaces import BASE, CDO, CURATED_GRAPH, RDFS, XSD
 
 ENTITY_SPACE = BASE + "id/"
@@ -81,7 +82,7 @@ def agreements_per_decade(store: ox.Store) -> DecadeCounts:
     """
     signed: dict[str, tuple[int, str]] = {}
     started: dict[str, tuple[int, str]] = {}
-    for row in store.query(_PROLOGUE + AGREEMENT_DATES):
+    for row in all_solutions(store, AGREEMENT_DATES, _PROLOGUE):
         agreement = row["agreement"].value
         for variable, found in (("signed", signed), ("started", started)):
             date = row[variable]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from cdkg.graph.paged_reads import all_solutions
 from cdkg.graph.served import ServedGraph
 from cdkg.namespaces import ACTOR, WD, XSD, sparql_prologue
 
@@ -143,7 +144,7 @@ def find_wikidata_gaps(graph: ServedGraph) -> GapReport:
     store = opened.store
 
     def select(query: str) -> Iterable[ox.QuerySolution]:
-        return store.query(sparql_prologue() + query)
+        return all_solutions(store, query, sparql_prologue())
 
     findings: list[Finding] = []
     claims: dict[str, Side] = {}
