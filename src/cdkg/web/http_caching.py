@@ -8,8 +8,10 @@ ETags are weak because blank-node labels may differ between two evaluations of o
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Request, Response
+from werkzeug.http import http_date, quote_etag
 
 from cdkg.graph.datadir import PublishedBuild
 from cdkg.web.query_guard import VOLATILE_WORDS, guarded_keywords
@@ -47,8 +49,7 @@ class Validators:
 
     def __init__(self, build: PublishedBuild, variant: str) -> None:
         self.etag = f"{build.build_id}.{variant}"
-        built_at = build.info.get("built_at")
-        self.last_modified = datetime.fromisoformat(built_at) if built_at else None
+        self.last_modified, self._headers = _validator_headers(self.etag, build.info.get("built_at"))
 
     @staticmethod
     def apply_to(query: str | None, words: frozenset[str] | None = None) -> bool:
@@ -68,12 +69,20 @@ class Validators:
         return bool(since and self.last_modified and self.last_modified.replace(microsecond=0) <= since)
 
     def add_to(self, response: Response) -> Response:
-        response.set_etag(self.etag, weak=True)
-        if self.last_modified is not None:
-            response.last_modified = self.last_modified
-        # Caches may keep answers but must ask again, since a new build can be published any time.
-        response.headers["Cache-Control"] = "no-cache"
+        response.headers.update(self._headers)
         return response
 
     def not_modified_response(self) -> Response:
         return self.add_to(Response(status=304))
+
+
+@lru_cache(maxsize=256)
+def _validator_headers(etag: str, built_at: str | None) -> tuple[datetime | None, dict[str, str]]:
+    """The build's time and the validator headers for one ETag, written once per build and variant."""
+    last_modified = datetime.fromisoformat(built_at) if built_at else None
+    headers = {"ETag": quote_etag(etag, weak=True)}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    # Caches may keep answers but must ask again, since a new build can be published any time.
+    headers["Cache-Control"] = "no-cache"
+    return last_modified, headers

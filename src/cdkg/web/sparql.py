@@ -6,9 +6,12 @@ this module turns a request into a job for them and their answer (or failure) in
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.sansio.utils import get_current_url
 
 from cdkg.graph.datadir import DataDirError
 from cdkg.graph.query_jobs import (
@@ -156,6 +159,7 @@ def _answer(query: str, params, settings: EndpointSettings, formats: QueryFormat
     default_graphs = params.getlist("default-graph-uri")
     named_graphs = params.getlist("named-graph-uri")
     dataset_given = bool(default_graphs or named_graphs)
+    limits_url = _limits_url()
     job = QueryJob(
         store_path=str(build.store_path),
         query=query,
@@ -165,7 +169,7 @@ def _answer(query: str, params, settings: EndpointSettings, formats: QueryFormat
         default_graphs=tuple(_graph_iri(g) for g in default_graphs) if dataset_given else None,
         named_graphs=tuple(_graph_iri(g) for g in named_graphs) if dataset_given else None,
         prefixes=PREFIXES,
-        truncation_link=_limits_url(),
+        truncation_link=limits_url,
         build_id=build.build_id,
         remote=remote_build_record(build.info),
         timeout=timeout,
@@ -173,7 +177,7 @@ def _answer(query: str, params, settings: EndpointSettings, formats: QueryFormat
     answer = _run(job, timeout, settings, format_param)
     response = Response(answer.body, mimetype=answer.media_type)
     if answer.truncated:
-        response.headers.update(truncation_headers(settings.max_rows, answer.kind == GRAPH, _limits_url()))
+        response.headers.update(truncation_headers(settings.max_rows, answer.kind == GRAPH, limits_url))
     if validators is not None:
         validators.add_to(response)
     return _vary(response)
@@ -231,7 +235,13 @@ def _graph_iri(value: str) -> str:
 
 
 def _limits_url() -> str:
-    return request.host_url + "sparql/limits"
+    return _limits_url_at(request.scheme, request.host)
+
+
+@lru_cache(maxsize=64)
+def _limits_url_at(scheme: str, host: str) -> str:
+    """The limits page's URL for a scheme and Host (as `request.host_url` builds it), made once for each."""
+    return get_current_url(scheme, host) + "sparql/limits"
 
 
 def _vary(response: Response) -> Response:
