@@ -15,6 +15,10 @@ from cdkg.graph.datadir import DataDir
 from cdkg.ingest.wikidata_import import ImportOptions, prepare_twinning_import
 from cdkg.web import create_app
 
+# Fixtures of other modules, registered once for the whole run: a session-scoped engine imported
+# into several test modules would start once per module.
+pytest_plugins = ["tests.engines.fixtures", "tests.stores"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CDKG_SHARED_DIR", REPO.parent / "shared"))
 P190_CSV = SHARED / "data" / "wdqs-p190-cities-2021" / "query.csv"

@@ -1,8 +1,7 @@
 """The three stores a build can be held by, as fixtures: embedded, Oxigraph's server, Virtuoso.
 
-A test module registers them with
-`from tests.stores import built_store, oxigraph_server, virtuoso_server  # noqa: F401`; `built_store` is
-parameterised over STORE_KINDS and yields the real 2021 export imported into that store, built once per
+Registered once for the whole suite by tests/conftest.py (pytest_plugins), so that each engine starts
+once per run; `built_store` is parameterised over STORE_KINDS and yields the real 2021 export imported into that store, built once per
 session. Engines are started on 127.0.0.1 by tests/engines (skipped with the install command if absent).
 """
 
@@ -20,7 +19,6 @@ from cdkg.graph.datadir import DataDir
 from cdkg.graph.store_config import RemoteStoreConfig
 from cdkg.ingest.wikidata_import import prepare_twinning_import
 from tests.conftest import REAL_CSV_OPTIONS
-from tests.engines.fixtures import oxigraph_server, virtuoso_server  # noqa: F401
 from tests.engines.remote_endpoint import RemoteEndpoint
 from tests.engines.virtuoso import LOADER_USER
 

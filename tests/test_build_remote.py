@@ -17,14 +17,11 @@ from cdkg.cli import main
 from cdkg.graph.datadir import KEEP_PREVIOUS_BUILDS, DataDir
 from cdkg.graph.store_config import RemoteStoreConfig
 from cdkg.ingest.wikidata_import import prepare_twinning_import
-from tests import stores
 from tests.conftest import REAL_CSV_OPTIONS, LiveServer
 from tests.engines.engine_process import free_port
 from tests.stores import EngineAccess, build_into, engine_access, store_credentials
 from tests.web.sparql_server import configured_server
 
-# The engine fixtures, registered for this module.
-oxigraph_server, virtuoso_server = stores.oxigraph_server, stores.virtuoso_server
 REMOTE_KINDS = ("oxigraph-server", "virtuoso")
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 

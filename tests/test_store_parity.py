@@ -13,17 +13,10 @@ import requests
 from click.testing import CliRunner
 
 from cdkg.cli import main
-from tests import stores
 from tests.stores import BuiltStore
 from tests.web.reconciliation_http import candidates
 from tests.web.sparql_server import ConfiguredServer, configured_server
 
-# The store fixtures, registered for this module.
-built_store, oxigraph_server, virtuoso_server = (
-    stores.built_store,
-    stores.oxigraph_server,
-    stores.virtuoso_server,
-)
 PROLOGUE = (
     "PREFIX cdo: <https://w3id.org/cdkg/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 )

@@ -1,5 +1,4 @@
-"""Session-scoped engine fixtures. A test folder registers them in its conftest.py:
-`from tests.engines.fixtures import oxigraph_server, remote_endpoint, virtuoso_server  # noqa: F401`.
+"""Session-scoped engine fixtures, registered once for the whole run by tests/conftest.py (pytest_plugins).
 
 Each engine is started once per session; tests share it by writing only graph IRIs of their own
 (`fresh_graph`). A missing program skips with the command that installs it (a failure in CI, CDKG_NO_SKIPS=1).

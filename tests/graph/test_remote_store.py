@@ -22,7 +22,6 @@ from cdkg.graph.remote_store import RemoteGraphStore, RemoteLoader, RemoteStoreE
 from cdkg.graph.store_config import RemoteStoreConfig, merged_default_graph, physical_graph
 from cdkg.namespaces import GRAPH
 from tests.engines.engine_process import free_port
-from tests.engines.fixtures import oxigraph_server, remote_endpoint, virtuoso_server  # noqa: F401
 from tests.engines.remote_endpoint import RemoteEndpoint
 from tests.engines.virtuoso import LOADER_USER, VirtuosoServer, virtuoso_programs
 
