@@ -38,6 +38,8 @@ REQUESTS = {"small": 1000, "aggregate": 40, "resource": 200, "home": 100, "recon
 QUICK_REQUESTS = {"small": 100, "aggregate": 10, "resource": 30, "home": 20, "reconcile": 20}
 ROUNDS = 2
 REQUEST_TIMEOUT = 120
+# The first request of a page may build a per-build index (reconciliation's, at 10M triples: minutes).
+FIRST_REQUEST_TIMEOUT = 900
 GUNICORN_ROLES = ("gunicorn master", "gunicorn worker", "query workers")
 
 
@@ -51,11 +53,18 @@ class Row:
     peer_name: str = ""
     error: str | None = None
     worker_rss_after_mb: float | None = None
+    tree_peak_so_far_mb: float | None = None
+    first_seconds: float | None = None
 
     def line(self) -> str:
-        after = f" [worker RSS after: {self.worker_rss_after_mb:,.0f} MB]" if self.worker_rss_after_mb else ""
+        after = ""
+        if self.first_seconds is not None:
+            after += f" [first answer {self.first_seconds:,.2f} s]"
+        if self.worker_rss_after_mb is not None:
+            after += f" [worker RSS after: {self.worker_rss_after_mb:,.0f} MB,"
+            after += f" tree peak so far: {self.tree_peak_so_far_mb:,.0f} MB]"
         if self.error:
-            return f"{self.name:<36} FAILED: {self.error[:400]}{after}"
+            return f"{self.name:<36} FAILED: {self.error}{after}"
         text = f"{self.name:<36} {_figures(self.ours)}"
         if self.peer is not None:
             ratio = self.ours.requests_per_second / self.peer.requests_per_second
@@ -101,8 +110,10 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _get_ok(port: int, path: str, headers: dict[str, str], who: str, what: str) -> bytes:
-    status, body = fetch("127.0.0.1", port, path, headers, timeout=REQUEST_TIMEOUT)
+def _get_ok(
+    port: int, path: str, headers: dict[str, str], who: str, what: str, timeout: float = REQUEST_TIMEOUT
+) -> bytes:
+    status, body = fetch("127.0.0.1", port, path, headers, timeout=timeout)
     if status != 200:
         raise RuntimeError(f"{who} answered {status} to the {what}: {body[:300]!r}")
     return body
@@ -114,7 +125,7 @@ def last_traceback(server: ServerProcess) -> str:
     starts = [number for number, line in enumerate(lines) if line.startswith("Traceback")]
     if not starts:
         return ""
-    tail = [line.strip() for line in lines[starts[-1] :] if line.strip()][-4:]
+    tail = [line.strip() for line in lines[starts[-1] :] if line.strip()][-6:]
     return " <- server log: " + " / ".join(tail)
 
 
@@ -133,15 +144,17 @@ def _checked_query(ours: int, peer: Peer, query: SparqlQuery) -> tuple[bytes, by
     return our_body, peer_body
 
 
-def _checked_page(port: int, page: Page) -> bytes:
-    """A page's answer, asked twice: load checks need it the same each time."""
-    first = _get_ok(port, page.path, page.headers, "cdkg", page.name)
+def _checked_page(port: int, page: Page) -> tuple[bytes, float]:
+    """A page's answer, asked twice (load checks need it the same each time), and the first one's seconds."""
+    started = time.perf_counter()
+    first = _get_ok(port, page.path, page.headers, "cdkg", page.name, FIRST_REQUEST_TIMEOUT)
+    first_seconds = time.perf_counter() - started
     if page.key == "reconcile":
         check_reconciliation(first, f"/{CITY_QID}")
     second = _get_ok(port, page.path, page.headers, "cdkg", page.name)
     if first != second:
         raise RuntimeError(f"the {page.name} changed between two requests: its load cannot be checked")
-    return first
+    return first, first_seconds
 
 
 def _city_label(port: int) -> str:
@@ -168,8 +181,10 @@ class Served:
     def finish(self, row: Row, error: Exception | None) -> None:
         """Record a row's failure (with the server's own reason, if it logged one) and the worker's RSS."""
         if error is not None:
-            row.error = str(error) + (last_traceback(self.server) if "answered 5" in str(error) else "")
-        row.worker_rss_after_mb = self.sampler.sample().get(GUNICORN_ROLES[1])
+            reason = last_traceback(self.server) if "answered 5" in str(error) else ""
+            row.error = str(error)[:200] + reason
+        row.worker_rss_after_mb = self.sampler.sample().get(GUNICORN_ROLES[1], 0.0)
+        row.tree_peak_so_far_mb = self.sampler.peaks.tree_mb
 
     def load(self, port: int, path: str, headers: dict[str, str], body: bytes, requests: int) -> LoadResult:
         return run_load("127.0.0.1", port, path, headers, body, requests, self.concurrency, REQUEST_TIMEOUT)
@@ -213,7 +228,7 @@ def _measure_pages(ours: Served) -> list[Row]:
         rows.append(row)
         error = None
         try:
-            body = _checked_page(ours.port, page)
+            body, row.first_seconds = _checked_page(ours.port, page)
             ours.load(ours.port, page.path, page.headers, body, ours.concurrency)
             row.ours = ours.load(ours.port, page.path, page.headers, body, ours.counts[page.key])
         except (RuntimeError, LoadError, OSError) as exc:
