@@ -11,7 +11,6 @@ from cdkg.graph.remote_store import RemoteGraphStore
 from cdkg.graph.store_config import RemoteStoreConfig
 from tests import stores
 
-oxigraph_server = stores.oxigraph_server
 PROLOGUE = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 LABELS = "SELECT DISTINCT ?s ?label WHERE { ?s rdfs:label ?label }"
 
