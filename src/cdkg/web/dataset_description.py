@@ -22,7 +22,8 @@ from cdkg.graph.served import OpenBuild
 from cdkg.namespaces import BASE, CDO, CURATED_GRAPH, DCT, OWL, PREFIXES, RDF, RDFS, WIKIDATA_GRAPH, XSD
 from cdkg.web import served_graph
 from cdkg.web.dumps import published_dumps
-from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format
+from cdkg.web.formats import GRAPH_FORMATS, ResultFormat
+from cdkg.web.negotiation import alternate_links, negotiate
 from cdkg.web.page_context import CC0, readable_time
 from cdkg.web.search import resource_path
 from cdkg.web.service_description import SD, VOID, default_graph_statistics
@@ -97,13 +98,7 @@ def well_known_void() -> Response:
 
 
 def _negotiated(offered: tuple[ResultFormat, ...]) -> Response:
-    try:
-        fmt = choose_format(offered, request.accept_mimetypes, request.args.get("format"))
-    except NotAcceptable as exc:
-        response = _text(str(exc), 406)
-        response.headers["Vary"] = "Accept"
-        return response
-    return _respond(fmt, vary=True)
+    return negotiate(offered, _respond)
 
 
 def _respond(fmt: ResultFormat, vary: bool) -> Response:
@@ -121,11 +116,7 @@ def _respond(fmt: ResultFormat, vary: bool) -> Response:
         )
     if vary:
         response.headers["Vary"] = "Accept"
-    response.headers["Link"] = ", ".join(
-        f'</dataset.{name}>; rel="alternate"; type="{alt.media_type}"'
-        for name, alt in EXTENSIONS.items()
-        if alt is not fmt
-    )
+    response.headers["Link"] = alternate_links("/dataset", EXTENSIONS, fmt)
     exported = facts.dumps.exported_at if facts.dumps else "none"
     response.set_etag(f"{facts.build['build']}-{exported}-{fmt.names[0]}", weak=True)
     return response.make_conditional(request)

@@ -28,6 +28,7 @@ from cdkg.namespaces import BASE, GRAPH, PREFIXES
 from cdkg.web import served_graph
 from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format, prefers_html
 from cdkg.web.http_caching import Validators
+from cdkg.web.negotiation import alternate_links
 from cdkg.web.resource_links import check_public_url, document_path, iri_of_document, public_base
 from cdkg.web.resource_pages import render_resource_page
 
@@ -164,13 +165,8 @@ def _respond(
         response.headers["Vary"] = ", ".join(vary)
     if negotiated:
         response.headers["Content-Location"] = f"/doc/{local}.{EXTENSION_OF[fmt.media_type]}"
-    links = [f'<{BASE}{iri.removeprefix(BASE)}>; rel="describes"']
-    links += [
-        f'</doc/{local}.{name}>; rel="alternate"; type="{alt.media_type}"'
-        for name, alt in EXTENSIONS.items()
-        if alt is not fmt
-    ]
-    response.headers["Link"] = ", ".join(links)
+    describes = f'<{BASE}{iri.removeprefix(BASE)}>; rel="describes"'
+    response.headers["Link"] = f"{describes}, {alternate_links(f'/doc/{local}', EXTENSIONS, fmt)}"
     return validators.add_to(response)
 
 

@@ -15,7 +15,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from cdkg.graph.datadir import DOCUMENTATION_FILE, DataDirError
 from cdkg.namespaces import ONTOLOGY, ONTOLOGY_GRAPH, OWL, PREFIXES
 from cdkg.web import served_graph
-from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format
+from cdkg.web.formats import GRAPH_FORMATS, ResultFormat
+from cdkg.web.negotiation import alternate_links, negotiate
 
 blueprint = Blueprint("ontology", __name__)
 
@@ -58,13 +59,7 @@ def ontology_version(version: str) -> Response:
 
 
 def _negotiated() -> Response:
-    try:
-        fmt = choose_format(ONTOLOGY_FORMATS, request.accept_mimetypes, request.args.get("format"))
-    except NotAcceptable as exc:
-        response = _text(str(exc), 406)
-        response.headers["Vary"] = "Accept"
-        return response
-    return _respond(fmt, vary=True)
+    return negotiate(ONTOLOGY_FORMATS, _respond)
 
 
 def _respond(fmt: ResultFormat, vary: bool) -> Response:
@@ -84,11 +79,7 @@ def _respond(fmt: ResultFormat, vary: bool) -> Response:
     if vary:
         response.headers["Vary"] = "Accept"
     # Where to get each representation, for clients that follow links rather than negotiate.
-    response.headers["Link"] = ", ".join(
-        f'</ontology.{name}>; rel="alternate"; type="{alt.media_type}"'
-        for name, alt in EXTENSIONS.items()
-        if alt is not fmt
-    )
+    response.headers["Link"] = alternate_links("/ontology", EXTENSIONS, fmt)
     # A build never changes once published: its id and the format identify the bytes.
     response.set_etag(f"{opened.build.build_id}-{fmt.names[0]}")
     return response.make_conditional(request)
