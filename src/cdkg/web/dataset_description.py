@@ -23,7 +23,7 @@ from cdkg.namespaces import BASE, CDO, CURATED_GRAPH, DCT, OWL, PREFIXES, RDF, R
 from cdkg.web import served_graph
 from cdkg.web.dumps import published_dumps
 from cdkg.web.formats import GRAPH_FORMATS, ResultFormat
-from cdkg.web.negotiation import alternate_links, negotiate
+from cdkg.web.negotiation import alternate_links, by_extension, negotiate
 from cdkg.web.page_context import CC0, readable_time
 from cdkg.web.search import resource_path
 from cdkg.web.service_description import SD, VOID, default_graph_statistics
@@ -85,11 +85,7 @@ def dataset() -> Response:
 
 @blueprint.route("/dataset.<extension>")
 def dataset_as(extension: str) -> Response:
-    fmt = EXTENSIONS.get(extension)
-    if fmt is None:
-        names = ", ".join(f"/dataset.{name}" for name in EXTENSIONS)
-        return _text(f"no such format .{extension}; the description is at {names}.", 404)
-    return _respond(fmt, vary=False)
+    return by_extension("/dataset", extension, EXTENSIONS, _respond, "the description")
 
 
 @blueprint.route("/.well-known/void")

@@ -29,3 +29,16 @@ def alternate_links(stem: str, variants: Mapping[str, ResultFormat], current: Re
         for name, variant in variants.items()
         if variant is not current
     )
+
+
+def by_extension(
+    stem: str, extension: str, variants: Mapping[str, ResultFormat], respond: Respond, what: str
+) -> Response:
+    """`respond(format, False)` for the variant `<stem>.<extension>` names, or a 404 listing the variants."""
+    fmt = variants.get(extension)
+    if fmt is None:
+        names = ", ".join(f"{stem}.{name}" for name in variants)
+        return Response(
+            f"no such format .{extension}; {what} is at {names}.\n", status=404, mimetype="text/plain"
+        )
+    return respond(fmt, False)

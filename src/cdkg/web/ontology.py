@@ -16,7 +16,7 @@ from cdkg.graph.datadir import DOCUMENTATION_FILE, DataDirError
 from cdkg.namespaces import ONTOLOGY, ONTOLOGY_GRAPH, OWL, PREFIXES
 from cdkg.web import served_graph
 from cdkg.web.formats import GRAPH_FORMATS, ResultFormat
-from cdkg.web.negotiation import alternate_links, negotiate
+from cdkg.web.negotiation import alternate_links, by_extension, negotiate
 
 blueprint = Blueprint("ontology", __name__)
 
@@ -35,11 +35,7 @@ def ontology() -> Response:
 
 @blueprint.route("/ontology.<extension>")
 def ontology_as(extension: str) -> Response:
-    fmt = EXTENSIONS.get(extension)
-    if fmt is None:
-        names = ", ".join(f"/ontology.{name}" for name in EXTENSIONS)
-        return _text(f"no such format .{extension}; the ontology is at {names}.", 404)
-    return _respond(fmt, vary=False)
+    return by_extension("/ontology", extension, EXTENSIONS, _respond, "the ontology")
 
 
 @blueprint.route("/ontology/<version>")
