@@ -101,7 +101,7 @@ def _free_port() -> int:
 
 @pytest.fixture()
 def served_process(tmp_path):
-    """`cdkg serve` as a real process (gunicorn) on a fresh data directory: it builds, then serves."""
+    """`cdkg serve` as a real process (Granian) on a fresh data directory: it builds, then serves."""
     port = _free_port()
     env = dict(os.environ, CDKG_DATA_DIR=str(tmp_path / "data"))
     process = subprocess.Popen(
@@ -132,7 +132,7 @@ def served_process(tmp_path):
         process.kill()
 
 
-def test_serve_builds_the_default_graph_and_answers_sparql_under_gunicorn(served_process):
+def test_serve_builds_the_default_graph_and_answers_sparql_under_granian(served_process):
     url, process = served_process
     response = requests.get(
         url,
@@ -143,7 +143,7 @@ def test_serve_builds_the_default_graph_and_answers_sparql_under_gunicorn(served
         timeout=10,
     )
     assert response.status_code == 200
-    assert response.headers["Server"].startswith("gunicorn")
+    assert response.headers["Server"].startswith("granian")
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) >= 8
 
 
@@ -172,7 +172,7 @@ def test_serve_answers_curl(served_process):
 
 
 def test_serve_stops_promptly_when_terminated(served_process):
-    # Regression: a build done in the process gunicorn forks from left RocksDB's thread pool
+    # Regression: a build done in the process the server forks from left RocksDB's thread pool
     # half-inherited, and workers hung forever on exit.
     url, process = served_process
     requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, timeout=10).raise_for_status()
@@ -240,7 +240,7 @@ def test_serve_stops_a_query_at_its_time_limit_and_its_workers_stop_with_it(tmp_
         assert "time limit of 1 s" in cut.text
         assert requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code == 200
         workers = _descendants(process.pid)
-        assert len(workers) >= 3  # gunicorn's worker, its query workers, multiprocessing's tracker
+        assert len(workers) >= 3  # the server's worker, its query workers, multiprocessing's tracker
         process.terminate()
         process.wait(timeout=15)
     finally:
@@ -253,3 +253,29 @@ def test_serve_stops_a_query_at_its_time_limit_and_its_workers_stop_with_it(tmp_
             break
         time.sleep(0.1)
     assert not left, "processes of the server outlived it"
+
+
+def test_serve_on_a_port_already_taken_says_so_and_exits(default_data_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cdkg",
+                "--data-dir",
+                str(default_data_dir.root),
+                "serve",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "choose another --port" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -387,9 +387,15 @@ def reconcile(
     default=1,
     show_default=True,
     type=int,
-    help="gunicorn processes; each has its own query workers and rate limit, so keep 1.",
+    help="Server processes; each has its own query workers and rate limit, so keep 1.",
 )
-@click.option("--threads", default=8, show_default=True, type=int, help="Request threads per process.")
+@click.option(
+    "--threads",
+    default=5,
+    show_default=True,
+    type=int,
+    help="Request threads per process: one waits on each query worker, the others serve pages.",
+)
 @click.option(
     "--query-workers",
     default=ENDPOINT_DEFAULTS["CDKG_QUERY_WORKERS"],
@@ -453,8 +459,8 @@ def reconcile(
     "reads the store its build names, and refuses to start if this contradicts it. Builds made "
     "while serving take it from `cdkg build --store`.",
 )
-@click.option("--access-log", is_flag=True, help="Log each request to stdout (gunicorn's access log).")
-@click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
+@click.option("--access-log", is_flag=True, help="Log each request (Granian's access log).")
+@click.option("--dev", is_flag=True, help="Use Flask's development server instead of Granian.")
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -483,6 +489,7 @@ def serve(
     from cdkg.graph.remote_publication import store_contradiction
     from cdkg.graph.store_config import StoreConfigError
     from cdkg.web.endpoint_settings import SettingsError
+    from cdkg.web.server import ServerStartError
     from cdkg.web.server import serve as run_server
 
     data_dir = _data_dir(ctx)
@@ -496,7 +503,7 @@ def serve(
     if current is None:
         click.echo(f"no graph in {data_dir.root} yet: building the default graph")
         # The build runs in its own process: RocksDB's thread pool must not exist in the
-        # process gunicorn forks its workers from, or the workers hang when they exit.
+        # process the server forks its workers from, or the workers hang when they exit.
         command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "build"]
         if store_url:
             command += ["--store", store_url]
@@ -529,7 +536,7 @@ def serve(
             access_log=access_log,
             **limits,
         )
-    except SettingsError as exc:
+    except (SettingsError, ServerStartError) as exc:
         _fail(str(exc))
 
 

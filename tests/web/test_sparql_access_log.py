@@ -1,4 +1,4 @@
-"""`cdkg serve` under gunicorn logs no line per request unless asked to with --access-log."""
+"""`cdkg serve` under Granian logs no line per request unless asked to with --access-log."""
 
 from __future__ import annotations
 

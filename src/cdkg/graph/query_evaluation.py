@@ -25,6 +25,7 @@ from cdkg.graph.query_jobs import (
     QuerySyntaxError,
 )
 from cdkg.graph.remote_store import RemoteGraphStore
+from cdkg.namespaces import PREFIXES
 
 
 def evaluate(store: ox.Store | RemoteGraphStore, job: QueryJob) -> QueryAnswer:
@@ -86,7 +87,7 @@ def _graph(result: Iterable[ox.Triple], job: QueryJob) -> QueryAnswer:
     if truncated:
         triples = triples[: job.max_rows]
     fmt = ox.RdfFormat.from_media_type(job.graph_format)
-    prefixes = job.prefixes if fmt == ox.RdfFormat.TURTLE else None
+    prefixes = (PREFIXES if job.prefixes is None else job.prefixes) if fmt == ox.RdfFormat.TURTLE else None
     body = ox.serialize(triples, format=fmt, prefixes=prefixes or None)
     if truncated and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
         note = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SOLUTIONS = "solutions"
 BOOLEAN = "boolean"
@@ -17,9 +17,10 @@ class QueryJob:
     `default_graphs`/`named_graphs` of None keep the query's own dataset (its FROM clauses, else
     the store's default graph and all named graphs); tuples replace it, as the protocol's
     `default-graph-uri`/`named-graph-uri` do. A format of None means the client accepts no
-    format for that kind of result. `max_rows` of 0 means no cap. `remote` holds the `store` and
-    `remote_graphs` entries of a build held by a remote engine (then `store_path` is not read),
-    and `timeout` the seconds the engine is given to answer.
+    format for that kind of result. `max_rows` of 0 means no cap. `prefixes` make Turtle output
+    readable; None means the project's own (cdkg.namespaces), so a job need not carry them.
+    `remote` holds the `store` and `remote_graphs` entries of a build held by a remote engine
+    (then `store_path` is not read), and `timeout` the seconds the engine is given to answer.
     """
 
     store_path: str
@@ -29,7 +30,7 @@ class QueryJob:
     max_rows: int = 0
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
-    prefixes: dict[str, str] = field(default_factory=dict)
+    prefixes: dict[str, str] | None = None
     truncation_link: str | None = None
     build_id: str = ""
     remote: dict | None = None

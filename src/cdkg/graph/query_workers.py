@@ -13,9 +13,12 @@ and exit when the process that started them goes away.
 from __future__ import annotations
 
 import atexit
+import math
 import multiprocessing
 import os
+import pickle
 import queue
+import select
 import threading
 import time
 import weakref
@@ -26,7 +29,7 @@ from cdkg.graph.query_jobs import QueryAnswer, QueryFailed, QueryJob, QueryTimeo
 # Reading a published store and importing pyoxigraph takes well under a second; this bounds a
 # worker that cannot start at all (a broken installation) without cutting a slow machine short.
 STARTUP_SECONDS = 60.0
-_READY = "ready"
+_READY = b"ready"
 
 
 class QueryWorkerError(QueryFailed):
@@ -41,14 +44,21 @@ class _Worker:
         )
         self.process.start()
         child_end.close()
+        # One poll object for the worker's life: Connection.poll builds a selector on every call.
+        self._poller = select.poll()
+        self._poller.register(self.connection.fileno(), select.POLLIN)
         self.ready = False
 
     def wait_until_ready(self) -> None:
         if self.ready:
             return
-        if not self.connection.poll(STARTUP_SECONDS) or self.connection.recv() != _READY:
+        if not self.answer_within(STARTUP_SECONDS) or self.connection.recv_bytes() != _READY:
             raise QueryWorkerError("a query worker did not start; see the server's log")
         self.ready = True
+
+    def answer_within(self, seconds: float) -> bool:
+        """Whether the worker has written something (or closed its end) within `seconds`."""
+        return bool(self._poller.poll(max(0, math.ceil(seconds * 1000))))
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -77,11 +87,11 @@ class QueryWorkerPool:
         worker = self._acquire(timeout)
         try:
             worker.wait_until_ready()
-            worker.connection.send(job)
-            if not worker.connection.poll(timeout):
+            worker.connection.send_bytes(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+            if not worker.answer_within(timeout):
                 self._replace(worker)
                 raise QueryTimeout(timeout)
-            outcome = worker.connection.recv()
+            outcome = pickle.loads(worker.connection.recv_bytes())
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise QueryWorkerError(
@@ -151,10 +161,10 @@ def _serve_jobs(connection: Connection, parent_pid: int) -> None:
 
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
     opened: tuple[str, object] | None = None
-    connection.send(_READY)
+    connection.send_bytes(_READY)
     while True:
         try:
-            job = connection.recv()
+            job = pickle.loads(connection.recv_bytes())
         except (EOFError, OSError):
             return
         try:
@@ -166,7 +176,7 @@ def _serve_jobs(connection: Connection, parent_pid: int) -> None:
             outcome: QueryAnswer | QueryFailed = evaluate(opened[1], job)
         except QueryFailed as exc:
             outcome = exc
-        connection.send(outcome)
+        connection.send_bytes(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 
 def _open_store(job: QueryJob):

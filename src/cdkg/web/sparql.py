@@ -168,7 +168,6 @@ def _answer(query: str, params, settings: EndpointSettings, formats: QueryFormat
         max_rows=settings.max_rows,
         default_graphs=tuple(_graph_iri(g) for g in default_graphs) if dataset_given else None,
         named_graphs=tuple(_graph_iri(g) for g in named_graphs) if dataset_given else None,
-        prefixes=PREFIXES,
         truncation_link=limits_url,
         build_id=build.build_id,
         remote=remote_build_record(build.info),
