@@ -36,7 +36,7 @@ class ServerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        # The access log of gunicorn writes a line per request: a file, never a pipe that could fill.
+        # A server's log may grow with every request (an access log): a file, never a pipe that could fill.
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.command,

@@ -1,7 +1,7 @@
 """Peak memory of a process tree, sampled from /proc while a benchmark runs.
 
 A server under test runs in a session of its own (started with `start_new_session`), so every process
-it forks or spawns (gunicorn's worker, the query worker processes, multiprocessing's helpers) is found
+it forks or spawns (the server's worker, the query worker processes, multiprocessing's helpers) is found
 by its session id. Each sample sums the resident set of the live processes; the per-process high-water
 mark (VmHWM, kept by the kernel) gives each process's own peak exactly, even between samples.
 """

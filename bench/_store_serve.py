@@ -40,7 +40,7 @@ ROUNDS = 2
 REQUEST_TIMEOUT = 120
 # The first request of a page may build a per-build index (reconciliation's, at 10M triples: minutes).
 FIRST_REQUEST_TIMEOUT = 900
-GUNICORN_ROLES = ("gunicorn master", "gunicorn worker", "query workers")
+SERVER_ROLES = ("server main", "server worker", "query workers")
 
 
 @dataclass
@@ -183,7 +183,7 @@ class Served:
         if error is not None:
             reason = last_traceback(self.server) if "answered 5" in str(error) else ""
             row.error = str(error)[:200] + reason
-        row.worker_rss_after_mb = self.sampler.sample().get(GUNICORN_ROLES[1], 0.0)
+        row.worker_rss_after_mb = self.sampler.sample().get(SERVER_ROLES[1], 0.0)
         row.tree_peak_so_far_mb = self.sampler.peaks.tree_mb
 
     def load(self, port: int, path: str, headers: dict[str, str], body: bytes, requests: int) -> LoadResult:
@@ -257,7 +257,7 @@ def measure_serving(
     with environment(store.environment):
         server.start()
     children.append(server.process)
-    sampler = TreeMemorySampler(server.process.pid, *GUNICORN_ROLES).start()
+    sampler = TreeMemorySampler(server.process.pid, *SERVER_ROLES).start()
     session = store.engine_session
     engine_sampler = TreeMemorySampler(session, "engine", "engine", "engine").start() if session else None
     try:

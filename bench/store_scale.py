@@ -11,7 +11,7 @@ For each store and size:
 - build: `cdkg build` wall time, load rate (generated triples per second; the build loads each twice,
   into its named graph and into the merged default graph, and a remote build stages locally first, then
   uploads), peak RSS of the build process (wait4), and the engine's peak RSS while loading;
-- serve: `cdkg serve` (gunicorn, default options but `--rate-limit 0`: every client here is 127.0.0.1),
+- serve: `cdkg serve` (Granian, default options but `--rate-limit 0`: every client here is 127.0.0.1),
   measured with a fixed number of GET requests from a fixed number of keep-alive connections: a small
   SELECT and an aggregate (requests/s, p50, p99), each also sent to the peer, the engine's own endpoint
   with the same dataset (Oxigraph's /query, Virtuoso's /sparql; `oxigraph serve-read-only` over the
@@ -20,10 +20,10 @@ For each store and size:
   first answer (it may build a per-build index). Every answer must be 200 and identical to the first
   one, checked equal to the peer's, else the figure is reported as failed, with the server's traceback;
 - memory: the peak RSS of our server's process tree, sampled from /proc during the whole serve phase
-  (summed over the live processes), and each process's own peak (VmHWM): the gunicorn master, the gunicorn
-  worker serving the requests, and the query worker processes (summed). The aim: under 500 MB at 10M.
-  A forked worker shares pages with its master, so the tree's sum of RSS overstates what it takes: its
-  PSS (shared pages divided among their sharers) is printed beside it. After each target, the gunicorn
+  (summed over the live processes), and each process's own peak (VmHWM): the server's main process, its
+  worker process serving the requests, and the query worker processes (summed). The aim: under 500 MB at 10M.
+  A forked worker shares pages with the main process, so the tree's sum of RSS overstates what it takes: its
+  PSS (shared pages divided among their sharers) is printed beside it. After each target, the server
   worker's RSS and the tree's peak so far tell which face of the server takes the memory.
 
 Time: 10M triples take long in a remote engine. The run measures every store at the smaller sizes first,
@@ -56,7 +56,7 @@ from _http_load import LoadError
 from _store_data import BuildFigures, link_sources, published_build, run_build, write_import_sources
 from _store_engines import STORE_KINDS, StoreUnderTest
 from _store_memory import TreePeaks
-from _store_serve import GUNICORN_ROLES, ServeFigures, measure_serving
+from _store_serve import SERVER_ROLES, ServeFigures, measure_serving
 from sparql_endpoint import describe_cdkg, use_commit
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
@@ -207,9 +207,7 @@ def print_summary(combos: list[Combination], concurrency: int) -> None:
         f"summary ({concurrency} concurrent connections; req/s and p50/p99 ms; ratio = ours / engine's own)"
     )
     header = f"{'store':<16}{'size':>6}{'build s':>9}{'triples/s':>11}{'build MB':>10}{'engine MB':>10}"
-    print(
-        header + f"{'tree RSS MB':>12}{'tree PSS MB':>12}{'master MB':>10}{'worker MB':>10}{'queryw MB':>10}"
-    )
+    print(header + f"{'tree RSS MB':>12}{'tree PSS MB':>12}{'main MB':>10}{'worker MB':>10}{'queryw MB':>10}")
     for combo in combos:
         if combo.skipped or combo.error:
             reason = (
@@ -219,7 +217,7 @@ def print_summary(combos: list[Combination], concurrency: int) -> None:
             continue
         build, serve = combo.build, combo.serve
         engine = f"{build.engine_peak_mb:,.0f}" if build.engine_peak_mb is not None else "-"
-        roles = [serve.memory.by_role_mb.get(role, 0.0) for role in GUNICORN_ROLES]
+        roles = [serve.memory.by_role_mb.get(role, 0.0) for role in SERVER_ROLES]
         print(
             f"{combo.store:<16}{size_label(combo.size):>6}{build.seconds:>9,.1f}"
             f"{build.load_rate(combo.input_triples):>11,.0f}{build.peak_rss_mb:>10,.0f}{engine:>10}"
