@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,6 +98,21 @@ def test_rows_beyond_the_cap_are_cut_and_the_answer_says_so(pool, default_data_d
     )
     assert answer.truncated and answer.rows == 4
     assert answer.body.startswith(b'{"head":{"link":["http://x/l"],"vars":["s"]}')
+
+
+def test_a_select_whose_own_limit_is_within_the_cap_is_written_whole_and_not_marked_cut(
+    pool, default_data_dir
+):
+    capped = pool.run(job(default_data_dir, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 4", max_rows=4), timeout=60)
+    uncapped = pool.run(job(default_data_dir, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 4", max_rows=0), timeout=60)
+    assert not capped.truncated and not uncapped.truncated
+    assert len(json.loads(capped.body)["results"]["bindings"]) == 4
+    assert capped.body == uncapped.body
+
+
+def test_a_limit_hidden_in_a_comment_does_not_lift_the_cap(pool, default_data_dir):
+    answer = pool.run(job(default_data_dir, "SELECT ?s WHERE { ?s ?p ?o } # LIMIT 3", max_rows=3), timeout=60)
+    assert answer.truncated and answer.rows == 3
 
 
 def test_workers_exit_when_the_process_that_started_them_is_killed(default_data_dir):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from cdkg.graph.sparql_tokens import dataset_clauses, keywords, rewrite_graph_iris
+from cdkg.graph.sparql_tokens import dataset_clauses, keywords, rewrite_graph_iris, trailing_limit
 
 LOGICAL = "https://w3id.org/cdkg/graph/"
 PHYSICAL = "https://w3id.org/cdkg/graph/build/b1/"
@@ -124,3 +124,44 @@ def test_only_the_clauses_asked_for_are_renamed():
     assert rewrite_graph_iris(query, to_physical, clauses=("GRAPH",)) == (
         f"SELECT * FROM <{LOGICAL}a> FROM NAMED <{LOGICAL}b> WHERE {{ GRAPH <{PHYSICAL}b> {{ ?s ?p ?o }} }}"
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "limit"),
+    [
+        ("SELECT * { ?s ?p ?o } LIMIT 10", 10),
+        ("select * { ?s ?p ?o } order by ?s\nlimit 7 offset 20", 7),
+        ("SELECT * { ?s ?p ?o } OFFSET 20 LIMIT 3", 3),
+        ("SELECT * { ?s ?p ?o } LIMIT 5 # the first five\n", 5),
+        ("SELECT * { ?s ?p ?o } ORDER BY DESC(?s) LIMIT 12", 12),
+        ("SELECT * { ?s ?p ?o } ORDER BY (EXISTS { ?s a ?c }) LIMIT 2", 2),
+        ("SELECT * { ?s ?p ?o } \\u004cIMIT 4", 4),
+    ],
+)
+def test_the_limit_a_query_ends_with_is_found(query, limit):
+    assert trailing_limit(query) == limit
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { ?s ?p ?o }",
+        "SELECT * { { SELECT * { ?s ?p ?o } LIMIT 10 } }",
+        "SELECT * { ?s ?p ?o } LIMIT 10 VALUES ?s { <http://x> }",
+        "SELECT * { ?s ?p ?o } # LIMIT 10",
+        "SELECT * { ?s ?p ?o } \\u0023 LIMIT 10",
+        'SELECT * { ?s ?p "} LIMIT 10" }',
+        "SELECT * { ?s ?p ?o } OFFSET 10",
+        "SELECT ?xLIMIT { ?s ?p ?xLIMIT } ORDER BY ?xLIMIT",
+    ],
+)
+def test_a_query_not_ending_with_its_own_limit_has_none(query):
+    assert trailing_limit(query) is None
+
+
+def test_every_found_limit_is_one_the_engine_applies():
+    store = ox.Store()
+    for i in range(30):
+        store.add(ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/p"), ox.Literal(i)))
+    for query in ("SELECT * { ?s ?p ?o } LIMIT 10", "SELECT * { ?s ?p ?o } OFFSET 25 LIMIT 10"):
+        assert len(list(store.query(query))) <= trailing_limit(query)

@@ -2,7 +2,8 @@
 
 pyoxigraph's serializers write a whole result stream, so a capped SELECT takes its first rows in
 Python, writes them as TSV (whose cells are the terms' N-Triples form) and lets pyoxigraph
-re-read and write that in the chosen format: every format stays pyoxigraph's own.
+re-read and write that in the chosen format: every format stays pyoxigraph's own. A SELECT that
+cannot reach the cap (no cap, or its own LIMIT below it) is written by pyoxigraph directly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cdkg.graph.query_jobs import (
     QuerySyntaxError,
 )
 from cdkg.graph.remote_store import RemoteGraphStore
+from cdkg.graph.sparql_tokens import trailing_limit
 from cdkg.namespaces import PREFIXES
 
 
@@ -63,16 +65,18 @@ def _boolean(result: ox.QueryBoolean, job: QueryJob) -> QueryAnswer:
 def _solutions(result: ox.QuerySolutions, job: QueryJob) -> QueryAnswer:
     if job.solutions_format is None:
         raise NoAcceptableFormat(SOLUTIONS)
+    fmt = ox.QueryResultsFormat.from_media_type(job.solutions_format)
+    if not job.max_rows or (limit := trailing_limit(job.query)) is not None and limit <= job.max_rows:
+        return QueryAnswer(SOLUTIONS, job.solutions_format, result.serialize(format=fmt), None, False)
     variables = result.variables
-    rows = list(islice(result, job.max_rows + 1)) if job.max_rows else list(result)
-    truncated = bool(job.max_rows) and len(rows) > job.max_rows
+    rows = list(islice(result, job.max_rows + 1))
+    truncated = len(rows) > job.max_rows
     if truncated:
         rows = rows[: job.max_rows]
     lines = ["\t".join(str(v) for v in variables)]
     for row in rows:
         lines.append("\t".join("" if (term := row[v]) is None else str(term) for v in variables))
     reread = ox.parse_query_results(("\n".join(lines) + "\n").encode("utf-8"), ox.QueryResultsFormat.TSV)
-    fmt = ox.QueryResultsFormat.from_media_type(job.solutions_format)
     body = reread.serialize(format=fmt)
     if truncated and job.truncation_link:
         body = _link_in_head(body, fmt, job.truncation_link)

@@ -39,12 +39,15 @@ class QueryJob:
 
 @dataclass(frozen=True)
 class QueryAnswer:
-    """A result written in the chosen format; `truncated` when rows beyond `max_rows` were left out."""
+    """A result written in the chosen format; `truncated` when rows beyond `max_rows` were left out.
+
+    `rows` is None when the result was written without being counted (it could not reach the cap).
+    """
 
     kind: str
     media_type: str
     body: bytes
-    rows: int
+    rows: int | None
     truncated: bool
 
 

@@ -134,3 +134,32 @@ def _resolve(iri: str, base: str | None) -> str:
     if base is None or re.match(r"[A-Za-z][A-Za-z0-9+\-.]*:", iri):
         return iri
     return urljoin(base, iri)
+
+
+_TRAILING_LIMIT = re.compile(
+    r"(?:\A|[\s)])(?:LIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?|OFFSET\s+\d+\s+LIMIT\s+(\d+))\s*\Z", re.IGNORECASE
+)
+
+
+def trailing_limit(query: str) -> int | None:
+    """The LIMIT a query ends with (before an optional OFFSET), or None when its text ends otherwise.
+
+    In a valid query a LIMIT that ends the text belongs to the outermost query: a subquery's sits
+    inside braces, and only a VALUES block may follow the outer one's. Strings, IRIs and comments
+    are skipped as the parser skips them, with \\u escapes decoded first, so none can fake one.
+    """
+    if "\\u" in query or "\\U" in query:
+        query = decode_codepoint_escapes(query)
+    if "LIMIT" not in query.upper():
+        return None
+    after_last_brace: list[str] = []
+    for match in TOKEN.finditer(query):
+        kind, text = match.lastgroup, match.group()
+        if kind == "other" and text == "}":
+            after_last_brace = []
+        else:
+            after_last_brace.append(" " if kind == "comment" else text)
+    found = _TRAILING_LIMIT.search("".join(after_last_brace))
+    if found is None:
+        return None
+    return int(found.group(1) or found.group(2))
