@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Request, Response, current_app, render_template, request
 from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.sansio.utils import get_current_url
 
@@ -40,7 +40,7 @@ from cdkg.web.formats import (
 from cdkg.web.http_caching import Validators, add_cors, preflight
 from cdkg.web.query_guard import FederationRefused, check_federation, guarded_keywords
 from cdkg.web.service_description import DESCRIPTION_PREFIXES, describe_service
-from cdkg.web.sparql_request import ProtocolError, read_protocol_request
+from cdkg.web.sparql_request import ProtocolError, ProtocolRequest, read_protocol_request
 from cdkg.web.sparql_responses import limits_text, syntax_error_text, timeout_text, truncation_headers
 
 blueprint = Blueprint("sparql", __name__)
@@ -78,29 +78,31 @@ def _text(message: str, status: int) -> Response:
 
 @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
-    if request.method == "OPTIONS":
+    # The request itself rather than Flask's proxy, which costs a lookup on every attribute read.
+    req: Request = request._get_current_object()
+    if req.method == "OPTIONS":
         return preflight()
     settings = endpoint_settings(current_app)
-    wait = rate_limiter(current_app).admit(request.remote_addr or "")
+    wait = rate_limiter(current_app).admit(req.remote_addr or "")
     if wait:
         raise ProtocolError(
             429,
-            f"too many requests from {request.remote_addr}: this endpoint answers "
+            f"too many requests from {req.remote_addr}: this endpoint answers "
             f"{settings.rate_limit} per minute per client; retry in {wait} s.",
             {"Retry-After": str(wait)},
         )
-    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+    if req.content_length is not None and req.content_length > settings.max_body_bytes:
         raise RequestEntityTooLarge()
-    protocol = read_protocol_request(request)
-    format_param = protocol.params.get("format")
-    formats = query_formats(request.headers.get("Accept"), format_param)
-    if not format_param and request.method == "GET" and formats.prefers_html:
+    protocol = read_protocol_request(req)
+    format_param = protocol.first("format")
+    formats = query_formats(req.headers.get("Accept"), format_param)
+    if not format_param and req.method == "GET" and formats.prefers_html:
         page = _query_page(protocol.query)
         if page is not None:
             return page
     if protocol.query is None:
         return _service_description(settings, format_param)
-    return _answer(protocol.query, protocol.params, settings, formats)
+    return _answer(req, protocol, settings, formats)
 
 
 @blueprint.route("/sparql/limits")
@@ -138,14 +140,17 @@ def _service_description(settings: EndpointSettings, format_param: str | None) -
     return _vary(validators.add_to(Response(body, mimetype=fmt.media_type)))
 
 
-def _answer(query: str, params, settings: EndpointSettings, formats: QueryFormats) -> Response:
+def _answer(
+    req: Request, protocol: ProtocolRequest, settings: EndpointSettings, formats: QueryFormats
+) -> Response:
+    query, params = protocol.query, protocol.params
     words = guarded_keywords(query)
     try:
         check_federation(query, settings.federation_allowlist, words)
     except FederationRefused as exc:
         raise ProtocolError(403, str(exc)) from exc
-    timeout = _requested_timeout(params.get("timeout"), settings)
-    format_param = params.get("format")
+    timeout = _requested_timeout(protocol.first("timeout"), settings)
+    format_param = protocol.first("format")
     solutions, graph = formats.solutions, formats.graph
     if solutions is None and graph is None:
         raise ProtocolError(406, not_acceptable_message(SOLUTION_FORMATS + GRAPH_FORMATS, format_param))
@@ -154,12 +159,12 @@ def _answer(query: str, params, settings: EndpointSettings, formats: QueryFormat
     if Validators.apply_to(query, words):
         variant = f"{solutions.names[0] if solutions else '-'}.{graph.names[0] if graph else '-'}"
         validators = Validators(build, f"{variant}.{settings.max_rows}")
-        if validators.not_modified(request):
+        if validators.not_modified(req):
             return _vary(validators.not_modified_response())
     default_graphs = params.getlist("default-graph-uri")
     named_graphs = params.getlist("named-graph-uri")
     dataset_given = bool(default_graphs or named_graphs)
-    limits_url = _limits_url()
+    limits_url = _limits_url_at(req.scheme, req.host)
     job = QueryJob(
         store_path=str(build.store_path),
         query=query,
@@ -231,10 +236,6 @@ def _graph_iri(value: str) -> str:
         return ox.NamedNode(value).value
     except ValueError as exc:
         raise ProtocolError(400, f"not an absolute IRI for a graph: {value!r}") from exc
-
-
-def _limits_url() -> str:
-    return _limits_url_at(request.scheme, request.host)
 
 
 @lru_cache(maxsize=64)

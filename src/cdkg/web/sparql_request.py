@@ -39,6 +39,11 @@ class ProtocolRequest:
     query: str | None
     params: MultiDict
 
+    def first(self, name: str) -> str | None:
+        """The first value of a parameter, or None (MultiDict.get raises and catches on a missing one)."""
+        values = self.params.getlist(name)
+        return values[0] if values else None
+
 
 def read_protocol_request(request: Request) -> ProtocolRequest:
     """The query and parameters of a GET or POST, or a ProtocolError saying why it is refused."""
@@ -99,4 +104,6 @@ def _strict_params(encoded: bytes, where: str) -> MultiDict:
 
 
 def _decode(encoded: bytes) -> str:
+    if b"%" not in encoded and b"+" not in encoded:
+        return encoded.decode("utf-8")
     return unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
