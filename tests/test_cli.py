@@ -279,3 +279,42 @@ def test_serve_on_a_port_already_taken_says_so_and_exits(default_data_dir):
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "choose another --port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_chunked_body_with_411_before_reading_it(default_data_dir):
+    """Granian would hold an unsized body in memory whole: it is refused before anything reads it."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "cdkg",
+        "--data-dir",
+        str(default_data_dir.root),
+        "serve",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/sparql"
+        for _ in range(300):
+            try:
+                requests.get(url, params={"query": "ASK {}"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n"
+            )
+            answer = sock.makefile("rb").read(600)
+        assert answer.split()[1] == b"411"
+        assert b"Content-Length" in answer
+        sized = requests.post(
+            url, data="ASK { ?s ?p ?o }", headers={"Content-Type": "application/sparql-query"}, timeout=30
+        )
+        assert sized.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response, request
 
 from cdkg.config import resolve_data_dir
 from cdkg.graph.datadir import DataDir
@@ -52,7 +52,24 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.register_blueprint(dataset_description_blueprint)
     app.context_processor(page_context)
     app.register_blueprint(reconciliation_blueprint)
+    app.before_request(_refuse_bodies_without_length)
     return app
+
+
+def _refuse_bodies_without_length() -> Response | None:
+    """411 for a request body sent without Content-Length (chunked), before anything reads it.
+
+    Granian hands the application a body only once it has received all of it, so an unsized
+    body would be held in memory whatever its size; a sized one is checked against the limit
+    (413) before a byte of it is read.
+    """
+    if "HTTP_TRANSFER_ENCODING" in request.environ and request.content_length is None:
+        message = (
+            f"{request.method} {request.path}: send the request body with a Content-Length header; "
+            "bodies in chunked transfer encoding are not accepted.\n"
+        )
+        return Response(message, status=411, mimetype="text/plain")
+    return None
 
 
 def served_graph(app: Flask) -> ServedGraph:

@@ -48,13 +48,15 @@ def serve(
             close_query_workers(app)
         return
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
 
     server = Granian(
         "cdkg.web:create_app",
         address=host,
         port=port,
         interface=Interfaces.WSGI,
+        # HTTP/1.1 only, as SPARQL clients speak it: no HTTP/2 bodies without a length to guard.
+        http=HTTPModes.http1,
         workers=workers,
         blocking_threads=threads,
         log_access=access_log,
