@@ -228,12 +228,7 @@ def test_serve_stops_a_query_at_its_time_limit_and_its_workers_stop_with_it(tmp_
     )
     url = f"http://127.0.0.1:{port}/sparql"
     try:
-        for _ in range(300):
-            try:
-                requests.get(url, params={"query": "ASK {}"}, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        _wait_until_answering(url)
         cross_product = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         cut = requests.get(url, params={"query": cross_product}, timeout=60)
         assert cut.status_code == 503
@@ -255,22 +250,26 @@ def test_serve_stops_a_query_at_its_time_limit_and_its_workers_stop_with_it(tmp_
     assert not left, "processes of the server outlived it"
 
 
+def _serve_command(data_dir, port: int) -> list[str]:
+    return [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "serve", "--port", str(port)]
+
+
+def _wait_until_answering(url: str) -> None:
+    for _ in range(300):
+        try:
+            requests.get(url, params={"query": "ASK {}"}, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+
+
 def test_serve_on_a_port_already_taken_says_so_and_exits(default_data_dir):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cdkg",
-                "--data-dir",
-                str(default_data_dir.root),
-                "serve",
-                "--port",
-                str(port),
-            ],
+            _serve_command(default_data_dir, port),
             capture_output=True,
             text=True,
             timeout=60,
@@ -284,25 +283,12 @@ def test_serve_on_a_port_already_taken_says_so_and_exits(default_data_dir):
 def test_serve_refuses_a_chunked_body_with_411_before_reading_it(default_data_dir):
     """Granian would hold an unsized body in memory whole: it is refused before anything reads it."""
     port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "cdkg",
-        "--data-dir",
-        str(default_data_dir.root),
-        "serve",
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        _serve_command(default_data_dir, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         url = f"http://127.0.0.1:{port}/sparql"
-        for _ in range(300):
-            try:
-                requests.get(url, params={"query": "ASK {}"}, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        _wait_until_answering(url)
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             sock.sendall(
                 b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
