@@ -391,10 +391,10 @@ def reconcile(
 )
 @click.option(
     "--threads",
-    default=5,
-    show_default=True,
+    default=None,
     type=int,
-    help="Request threads per process: one waits on each query worker, the others serve pages.",
+    help="Request threads per process (default: one per query worker, which it waits on, and one "
+    "more for pages).",
 )
 @click.option(
     "--query-workers",
@@ -467,7 +467,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    threads: int,
+    threads: int | None,
     query_workers: int,
     query_timeout: float,
     max_rows: int,

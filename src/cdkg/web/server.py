@@ -14,7 +14,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from cdkg.web import close_query_workers, create_app
+from cdkg.web import close_query_workers, create_app, endpoint_settings
+from cdkg.web.endpoint_settings import EndpointSettings
 
 # Seconds the server waits for a request thread to finish on shutdown before killing its process.
 SHUTDOWN_SECONDS = 10
@@ -29,7 +30,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     workers: int = 1,
-    threads: int = 5,
+    threads: int | None = None,
     development: bool = False,
     access_log: bool = False,
     **config: object,
@@ -38,7 +39,8 @@ def serve(
 
     The app is made here first, so that a setting it cannot use fails before anything listens;
     each server process then makes its own (it opens no store and starts no query worker until a
-    request needs one). `access_log` writes one line per request to stdout; off by default.
+    request needs one). `threads` defaults to one per query worker (each waits on its worker's
+    pipe) and one more for pages. `access_log` writes one line per request to stdout; off by default.
     """
     app = create_app(data_dir, **config)
     if development:
@@ -58,7 +60,7 @@ def serve(
         # HTTP/1.1 only, as SPARQL clients speak it: no HTTP/2 bodies without a length to guard.
         http=HTTPModes.http1,
         workers=workers,
-        blocking_threads=threads,
+        blocking_threads=request_threads(threads, endpoint_settings(app)),
         log_access=access_log,
         workers_kill_timeout=SHUTDOWN_SECONDS,
         websockets=False,
@@ -76,6 +78,11 @@ def serve(
         raise ServerStartError(
             f"cannot listen on {host}:{port}: {reason}; choose another --port or stop what uses it."
         ) from None
+
+
+def request_threads(threads: int | None, settings: EndpointSettings) -> int:
+    """The request threads asked for, else one per query worker (each waits on its pipe) and one for pages."""
+    return threads if threads else settings.query_workers + 1
 
 
 def _app_in_server_process(data_dir: str, config: dict[str, object], _target: str) -> Flask:
