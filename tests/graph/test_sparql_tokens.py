@@ -136,6 +136,9 @@ def test_only_the_clauses_asked_for_are_renamed():
         ("SELECT * { ?s ?p ?o } ORDER BY DESC(?s) LIMIT 12", 12),
         ("SELECT * { ?s ?p ?o } ORDER BY (EXISTS { ?s a ?c }) LIMIT 2", 2),
         ("SELECT * { ?s ?p ?o } \\u004cIMIT 4", 4),
+        ("SELECT * { ?s ?p ?o }LIMIT 3", 3),
+        ("SELECT * { ?s ?p <http://x#y> } LIMIT 6", 6),
+        ("SELECT * { ?s ?p ?o } LIMIT" + " " * 300 + "8", 8),
     ],
 )
 def test_the_limit_a_query_ends_with_is_found(query, limit):
@@ -150,6 +153,7 @@ def test_the_limit_a_query_ends_with_is_found(query, limit):
         "SELECT * { ?s ?p ?o } LIMIT 10 VALUES ?s { <http://x> }",
         "SELECT * { ?s ?p ?o } # LIMIT 10",
         "SELECT * { ?s ?p ?o } \\u0023 LIMIT 10",
+        "SELECT * { ?s ?p ?o } # x\n# LIMIT 10",
         'SELECT * { ?s ?p "} LIMIT 10" }',
         "SELECT * { ?s ?p ?o } OFFSET 10",
         "SELECT ?xLIMIT { ?s ?p ?xLIMIT } ORDER BY ?xLIMIT",

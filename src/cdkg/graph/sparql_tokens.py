@@ -137,7 +137,7 @@ def _resolve(iri: str, base: str | None) -> str:
 
 
 _TRAILING_LIMIT = re.compile(
-    r"(?:\A|[\s)])(?:LIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?|OFFSET\s+\d+\s+LIMIT\s+(\d+))\s*\Z", re.IGNORECASE
+    r"(?:\A|[\s)}])(?:LIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?|OFFSET\s+\d+\s+LIMIT\s+(\d+))\s*\Z", re.IGNORECASE
 )
 
 
@@ -152,6 +152,11 @@ def trailing_limit(query: str) -> int | None:
         query = decode_codepoint_escapes(query)
     if "LIMIT" not in query.upper():
         return None
+    found = _TRAILING_LIMIT.search(query, max(0, len(query) - 120))
+    # Ending the text, it is no string's or IRI's (they would be left open); with no `#` on its
+    # lines, no comment's either. Otherwise the comments are found by a scan of the tokens.
+    if found is not None and "#" not in query[query.rfind("\n", 0, found.start()) + 1 :]:
+        return int(found.group(1) or found.group(2))
     after_last_brace: list[str] = []
     for match in TOKEN.finditer(query):
         kind, text = match.lastgroup, match.group()
