@@ -140,6 +140,16 @@ def test_a_result_over_the_row_cap_is_cut_and_says_so(built_store):
     assert len(triples(construct)) == 25 and "CDKG-Results-Truncated" in construct.headers
 
 
+def test_a_select_over_the_default_cap_is_cut_and_says_so_on_every_store(served):
+    """About 18,000 parties cut at 10,000 rows: our cap, and Virtuoso's own ResultSetMaxRows, which cuts first there."""
+    _, server = served
+    response = sparql(server, PROLOGUE + "SELECT ?a ?p WHERE { ?a cdo:party ?p }")
+    assert response.status_code == 200, response.text
+    assert len(response.json()["results"]["bindings"]) == 10_000
+    assert response.headers["X-SPARQL-MaxRows"] == "10000"
+    assert "LIMIT 10000, then OFFSET 10000" in response.headers["CDKG-Results-Truncated"]
+
+
 def test_a_query_past_its_time_limit_is_cut_with_503(built_store):
     # Cheap enough for Virtuoso's cost estimate to let it run, long enough to overrun 2 s everywhere.
     cross = 'SELECT (COUNT(*) AS ?n) WHERE { ?a rdfs:label ?x . ?b rdfs:label ?y FILTER(REGEX(CONCAT(?x, ?y), "z{3}q")) }'

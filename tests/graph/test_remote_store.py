@@ -18,7 +18,9 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from cdkg.graph.remote_store import RemoteGraphStore, RemoteLoader, RemoteStoreError
+from cdkg.graph.query_evaluation import evaluate
+from cdkg.graph.query_jobs import QueryEvaluationError, QueryJob
+from cdkg.graph.remote_store import EngineCutResult, RemoteGraphStore, RemoteLoader, RemoteStoreError
 from cdkg.graph.store_config import RemoteStoreConfig, merged_default_graph, physical_graph
 from cdkg.namespaces import GRAPH
 from tests.engines.engine_process import free_port
@@ -299,6 +301,34 @@ def test_a_select_virtuoso_cuts_at_its_result_set_max_rows_raises_saying_how_to_
     with pytest.raises(RemoteStoreError, match=r"cut the result at its limit of 5 rows.*ResultSetMaxRows"):
         capped_build.store.query("SELECT ?s WHERE { ?s ?p ?o }")
     assert len(list(capped_build.store.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"))) == 3
+
+
+def _endpoint_job(query: str, max_rows: int) -> QueryJob:
+    return QueryJob(
+        "", query, "application/sparql-results+json", None, max_rows=max_rows, truncation_link="http://x/l"
+    )
+
+
+def test_a_select_virtuoso_cuts_comes_with_the_rows_it_sent_and_its_limit(capped_build):
+    with pytest.raises(EngineCutResult) as raised:
+        capped_build.store.query("SELECT ?s WHERE { ?s ?p ?o }")
+    assert raised.value.limit == 5 and len(list(raised.value.solutions)) == 5
+
+
+def test_the_endpoint_sends_a_select_virtuoso_cut_below_the_cap_as_a_cut_result(capped_build):
+    answer = evaluate(capped_build.store, _endpoint_job("SELECT ?s WHERE { ?s ?p ?o }", max_rows=10))
+    assert answer.truncated and answer.cut_by_engine and answer.rows == 5
+    assert answer.body.startswith(b'{"head":{"link":["http://x/l"]')
+
+
+def test_the_endpoint_cap_below_virtuosos_limit_cuts_as_on_any_store(capped_build):
+    answer = evaluate(capped_build.store, _endpoint_job("SELECT ?s WHERE { ?s ?p ?o }", max_rows=3))
+    assert answer.truncated and not answer.cut_by_engine and answer.rows == 3
+
+
+def test_a_select_virtuoso_cuts_fails_when_the_endpoint_sends_every_row(capped_build):
+    with pytest.raises(QueryEvaluationError, match="cut the result at its limit of 5 rows"):
+        evaluate(capped_build.store, _endpoint_job("SELECT ?s WHERE { ?s ?p ?o }", max_rows=0))
 
 
 def test_a_construct_that_reaches_virtuosos_limit_raises_instead_of_answering_a_cut_graph(capped_build):

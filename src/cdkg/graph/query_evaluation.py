@@ -25,7 +25,7 @@ from cdkg.graph.query_jobs import (
     QueryJob,
     QuerySyntaxError,
 )
-from cdkg.graph.remote_store import RemoteGraphStore
+from cdkg.graph.remote_store import EngineCutResult, RemoteGraphStore
 from cdkg.graph.sparql_tokens import trailing_limit
 from cdkg.namespaces import PREFIXES
 
@@ -33,7 +33,8 @@ from cdkg.namespaces import PREFIXES
 def evaluate(store: ox.Store | RemoteGraphStore, job: QueryJob) -> QueryAnswer:
     """The job's result, written; raises a QueryFailed subclass saying what went wrong.
 
-    A remote engine answers CONSTRUCT and DESCRIBE with an iterator of triples, not QueryTriples.
+    A remote engine answers CONSTRUCT and DESCRIBE with an iterator of triples, not QueryTriples. A
+    SELECT it cut at its own row limit is sent cut, saying so, when the job caps rows anyway.
     """
     options: dict[str, object] = {}
     if job.default_graphs is not None or job.named_graphs is not None:
@@ -48,6 +49,10 @@ def evaluate(store: ox.Store | RemoteGraphStore, job: QueryJob) -> QueryAnswer:
         if isinstance(result, ox.QuerySolutions):
             return _solutions(result, job)
         return _graph(result, job)
+    except EngineCutResult as cut:
+        if not job.max_rows:
+            raise QueryEvaluationError(str(cut)) from None
+        return _solutions(cut.solutions, job, engine_limit=cut.limit)
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc)) from None
     except (OSError, RuntimeError, ValueError) as exc:
@@ -62,15 +67,21 @@ def _boolean(result: ox.QueryBoolean, job: QueryJob) -> QueryAnswer:
     return QueryAnswer(BOOLEAN, job.solutions_format, body, 1, False)
 
 
-def _solutions(result: ox.QuerySolutions, job: QueryJob) -> QueryAnswer:
+def _solutions(result: ox.QuerySolutions, job: QueryJob, engine_limit: int | None = None) -> QueryAnswer:
+    """`engine_limit`: the row limit at which the engine holding the build already cut `result`."""
     if job.solutions_format is None:
         raise NoAcceptableFormat(SOLUTIONS)
     fmt = ox.QueryResultsFormat.from_media_type(job.solutions_format)
-    if not job.max_rows or (limit := trailing_limit(job.query)) is not None and limit <= job.max_rows:
+    cannot_reach_cap = (
+        not job.max_rows or (limit := trailing_limit(job.query)) is not None and limit <= job.max_rows
+    )
+    if engine_limit is None and cannot_reach_cap:
         return QueryAnswer(SOLUTIONS, job.solutions_format, result.serialize(format=fmt), None, False)
     variables = result.variables
     rows = list(islice(result, job.max_rows + 1))
-    truncated = len(rows) > job.max_rows
+    # Past the cap, our own cut says all there is to say; at or below it, the engine's was first.
+    engine_cut = engine_limit is not None and len(rows) <= job.max_rows
+    truncated = engine_cut or len(rows) > job.max_rows
     if truncated:
         rows = rows[: job.max_rows]
     lines = ["\t".join(str(v) for v in variables)]
@@ -80,7 +91,7 @@ def _solutions(result: ox.QuerySolutions, job: QueryJob) -> QueryAnswer:
     body = reread.serialize(format=fmt)
     if truncated and job.truncation_link:
         body = _link_in_head(body, fmt, job.truncation_link)
-    return QueryAnswer(SOLUTIONS, job.solutions_format, body, len(rows), truncated)
+    return QueryAnswer(SOLUTIONS, job.solutions_format, body, len(rows), truncated, engine_cut)
 
 
 def _graph(result: Iterable[ox.Triple], job: QueryJob) -> QueryAnswer:

@@ -42,6 +42,7 @@ class QueryAnswer:
     """A result written in the chosen format; `truncated` when rows beyond `max_rows` were left out.
 
     `rows` is None when the result was written without being counted (it could not reach the cap).
+    `cut_by_engine` when the remote engine holding the build cut it first, below the cap, at `rows`.
     """
 
     kind: str
@@ -49,6 +50,7 @@ class QueryAnswer:
     body: bytes
     rows: int | None
     truncated: bool
+    cut_by_engine: bool = False
 
 
 class QueryFailed(Exception):

@@ -21,13 +21,23 @@ from cdkg.graph.store_config import (
 )
 from cdkg.namespaces import GRAPH
 
-__all__ = ["RemoteGraphStore", "RemoteLoader", "RemoteStoreError"]
+__all__ = ["EngineCutResult", "RemoteGraphStore", "RemoteLoader", "RemoteStoreError"]
 
 # Longer queries go by form POST; never by POST application/sparql-query, which Virtuoso never answers.
 _LONGEST_GET_URL = 4000
 # Virtuoso's ResultSetMaxRows when nobody changed it.
 VIRTUOSO_DEFAULT_MAX_ROWS = 10_000
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+class EngineCutResult(RemoteStoreError):
+    """A SELECT result the engine cut at its own row limit, with the rows it did send (`solutions`) and
+    that `limit`: a caller that caps results itself may send them as a result cut, saying so."""
+
+    def __init__(self, message: str, solutions: ox.QuerySolutions, limit: int) -> None:
+        super().__init__(message)
+        self.solutions = solutions
+        self.limit = limit
 
 
 class RemoteGraphStore:
@@ -79,7 +89,8 @@ class RemoteGraphStore:
         prefixes: dict[str, str] | None = None,
         base_iri: str | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run a query on this build's dataset; SyntaxError for a malformed query, RemoteStoreError else.
+        """Run a query on this build's dataset; SyntaxError for a malformed query, RemoteStoreError else
+        (EngineCutResult for a SELECT result the engine cut at its row limit).
 
         Without `default_graph`, `named_graphs` or FROM clauses the dataset is the build's: its merged
         default graph and its named graphs (`use_default_graph_as_union` asks for the same). Results come
@@ -92,16 +103,22 @@ class RemoteGraphStore:
         graph_result = form in ("CONSTRUCT", "DESCRIBE")
         if self.config.kind != "oxigraph":
             text, named = self._only_graphs_in_dataset(text, named)
-        response = self._send(text, default, named, N_TRIPLES if graph_result else SPARQL_XML)
+        response = self._send(
+            text, default, named, N_TRIPLES if graph_result else SPARQL_XML, cut_allowed=not graph_result
+        )
         body = response.content.replace(self._prefix.encode(), GRAPH.encode())
         if graph_result:
             return self._triples(body)
         try:
-            return ox.parse_query_results(body, ox.QueryResultsFormat.XML)
+            solutions = ox.parse_query_results(body, ox.QueryResultsFormat.XML)
         except (SyntaxError, ValueError) as error:
             raise RemoteStoreError(
                 f"the engine at {self.config.query_url} answered results that are not SPARQL XML ({error})."
             ) from None
+        if "X-SPARQL-MaxRows" in response.headers:
+            limit = response.headers["X-SPARQL-MaxRows"]
+            raise EngineCutResult(self._cut_message(limit), solutions, int(limit) if limit.isdigit() else 0)
+        return solutions
 
     def quads_for_pattern(self, subject, predicate, object, graph_name=None) -> Iterator[ox.Quad]:
         """The quads matching a pattern in the build's default graph (DefaultGraph), one logical named
@@ -194,7 +211,10 @@ class RemoteGraphStore:
         query = rewrite_graph_iris(query, lambda g: g if g in known else self._empty, clauses=("GRAPH",))
         return query, named if self._empty in known else [*named, self._empty]
 
-    def _send(self, query: str, default: list[str], named: list[str], accept: str) -> requests.Response:
+    def _send(
+        self, query: str, default: list[str], named: list[str], accept: str, cut_allowed: bool = False
+    ) -> requests.Response:
+        """The engine's answer; a result it cut at its row limit is refused unless `cut_allowed`."""
         params = [("query", query), *(("default-graph-uri", g) for g in default)]
         params += [("named-graph-uri", g) for g in named]
         encoded = urlencode(params)
@@ -211,12 +231,8 @@ class RemoteGraphStore:
         if response.status_code != 200:
             error = refused(response, doing)
             raise RemoteStoreError(str(error).replace(self._prefix, GRAPH))
-        if "X-SPARQL-MaxRows" in response.headers:
-            raise RemoteStoreError(
-                f"the engine at {self.config.query_url} cut the result at its limit of "
-                f"{response.headers['X-SPARQL-MaxRows']} rows; ask for fewer rows (LIMIT, OFFSET) or raise "
-                "the engine's limit (Virtuoso: ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)."
-            )
+        if "X-SPARQL-MaxRows" in response.headers and not cut_allowed:
+            raise RemoteStoreError(self._cut_message(response.headers["X-SPARQL-MaxRows"]))
         if "X-SQL-State" in response.headers:
             raise RemoteStoreError(
                 f"the engine at {self.config.query_url} answered a partial result "
@@ -224,6 +240,13 @@ class RemoteGraphStore:
                 "out of time: simplify the query or raise the engine's MaxQueryExecutionTime."
             )
         return response
+
+    def _cut_message(self, limit: str) -> str:
+        return (
+            f"the engine at {self.config.query_url} cut the result at its limit of {limit} rows; ask for "
+            "fewer rows (LIMIT, OFFSET) or raise the engine's limit (Virtuoso: ResultSetMaxRows in the "
+            "[SPARQL] section of virtuoso.ini)."
+        )
 
     def _triples(self, body: bytes) -> ox.QueryTriples:
         held = ox.Store()

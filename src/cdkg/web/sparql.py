@@ -181,7 +181,9 @@ def _answer(
     answer = _run(job, timeout, settings, format_param)
     response = Response(answer.body, mimetype=answer.media_type)
     if answer.truncated:
-        response.headers.update(truncation_headers(settings.max_rows, answer.kind == GRAPH, limits_url))
+        cap = answer.rows if answer.cut_by_engine else settings.max_rows
+        headers = truncation_headers(cap, answer.kind == GRAPH, limits_url, answer.cut_by_engine)
+        response.headers.update(headers)
     if validators is not None:
         validators.add_to(response)
     return _vary(response)

@@ -28,15 +28,23 @@ def timeout_text(seconds: float, settings: EndpointSettings) -> str:
     )
 
 
-def truncation_headers(max_rows: int, graph: bool, limits_url: str) -> dict[str, str]:
-    """Headers saying a result was cut at the row cap, and how to get the rest."""
+def truncation_headers(
+    max_rows: int, graph: bool, limits_url: str, cut_by_engine: bool = False
+) -> dict[str, str]:
+    """Headers saying a result was cut at the row cap (or, first, at the limit of the SPARQL engine
+    holding the graph), and how to get the rest."""
     unit = "triples" if graph else "rows"
+    cut = (
+        f"the SPARQL engine holding this graph cut the result at its limit of {max_rows} {unit}; "
+        f"these are its first {max_rows}. "
+        if cut_by_engine
+        else f"the result has more than {max_rows} {unit}; only the first {max_rows} are sent. "
+    )
     return {
         # The header Virtuoso sends on a cut result, which some clients already look for.
         "X-SPARQL-MaxRows": str(max_rows),
         "CDKG-Results-Truncated": (
-            f"the result has more than {max_rows} {unit}; only the first {max_rows} are sent. "
-            f"Page through it: add ORDER BY and LIMIT {max_rows}, then OFFSET {max_rows}, "
+            cut + f"Page through it: add ORDER BY and LIMIT {max_rows}, then OFFSET {max_rows}, "
             f"OFFSET {2 * max_rows}, ..."
         ),
         "Link": f'<{limits_url}>; rel="describedby"',
