@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -19,8 +21,14 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from cdkg.graph.query_evaluation import evaluate
-from cdkg.graph.query_jobs import QueryEvaluationError, QueryJob
-from cdkg.graph.remote_store import EngineCutResult, RemoteGraphStore, RemoteLoader, RemoteStoreError
+from cdkg.graph.query_jobs import QueryEvaluationError, QueryJob, QueryTimeout
+from cdkg.graph.remote_store import (
+    EngineCutResult,
+    EngineTimeout,
+    RemoteGraphStore,
+    RemoteLoader,
+    RemoteStoreError,
+)
 from cdkg.graph.store_config import RemoteStoreConfig, merged_default_graph, physical_graph
 from cdkg.namespaces import GRAPH
 from tests.engines.engine_process import free_port
@@ -329,6 +337,38 @@ def test_the_endpoint_cap_below_virtuosos_limit_cuts_as_on_any_store(capped_buil
 def test_a_select_virtuoso_cuts_fails_when_the_endpoint_sends_every_row(capped_build):
     with pytest.raises(QueryEvaluationError, match="cut the result at its limit of 5 rows"):
         evaluate(capped_build.store, _endpoint_job("SELECT ?s WHERE { ?s ?p ?o }", max_rows=0))
+
+
+@pytest.fixture(scope="module")
+def labelled_build(virtuoso_server) -> Iterator[LoadedBuild]:
+    """3,000 labels on Virtuoso, queried with a 1 s limit."""
+    cities = [t(f"city-{i}", "label", ox.Literal(f"City {i}")) for i in range(3000)]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_credentials(virtuoso_server.endpoint, monkeypatch)
+        yield load(engine_config(virtuoso_server.endpoint), {CITIES: cities}, timeout=1)
+
+
+# Cheap enough for Virtuoso's cost estimate (a three-way cross product is refused before it runs),
+# slow enough to overrun 1 s by far: Virtuoso checks its time limit coarsely, and a query just past
+# it may still finish, complete and unflagged.
+SLOW_PAIRS = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y "
+    'FILTER(REGEX(CONCAT(STR(?x), STR(?y), STR(?x), STR(?y)), "(a|b|c|i|t|y|C| |0|1)*z{3}q")) }'
+)
+
+
+def test_virtuoso_is_told_the_time_limit_and_stops_the_query_there(labelled_build):
+    started = time.monotonic()
+    with pytest.raises(EngineTimeout, match="stopped the query at its time limit of 1 s"):
+        labelled_build.store.query(SLOW_PAIRS)
+    assert time.monotonic() - started < 1 + 10
+    assert labelled_build.store.query("ASK { ?s ?p ?o }")
+
+
+def test_a_query_virtuoso_stopped_at_the_limit_is_a_query_timeout_for_the_endpoint(labelled_build):
+    job = QueryJob("", SLOW_PAIRS, "application/sparql-results+json", None, max_rows=10, timeout=1)
+    with pytest.raises(QueryTimeout):
+        evaluate(labelled_build.store, job)
 
 
 def test_a_construct_that_reaches_virtuosos_limit_raises_instead_of_answering_a_cut_graph(capped_build):

@@ -24,8 +24,9 @@ from cdkg.graph.query_jobs import (
     QueryEvaluationError,
     QueryJob,
     QuerySyntaxError,
+    QueryTimeout,
 )
-from cdkg.graph.remote_store import EngineCutResult, RemoteGraphStore
+from cdkg.graph.remote_store import EngineCutResult, EngineTimeout, RemoteGraphStore
 from cdkg.graph.sparql_tokens import trailing_limit
 from cdkg.namespaces import PREFIXES
 
@@ -49,6 +50,8 @@ def evaluate(store: ox.Store | RemoteGraphStore, job: QueryJob) -> QueryAnswer:
         if isinstance(result, ox.QuerySolutions):
             return _solutions(result, job)
         return _graph(result, job)
+    except EngineTimeout:
+        raise QueryTimeout(job.timeout or 0) from None
     except EngineCutResult as cut:
         if not job.max_rows:
             raise QueryEvaluationError(str(cut)) from None

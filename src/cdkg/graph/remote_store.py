@@ -21,10 +21,12 @@ from cdkg.graph.store_config import (
 )
 from cdkg.namespaces import GRAPH
 
-__all__ = ["EngineCutResult", "RemoteGraphStore", "RemoteLoader", "RemoteStoreError"]
+__all__ = ["EngineCutResult", "EngineTimeout", "RemoteGraphStore", "RemoteLoader", "RemoteStoreError"]
 
 # Longer queries go by form POST; never by POST application/sparql-query, which Virtuoso never answers.
 _LONGEST_GET_URL = 4000
+# How long after its time limit an engine told of it may take to stop and say so.
+_ENGINE_STOP_SECONDS = 10
 # Virtuoso's ResultSetMaxRows when nobody changed it.
 VIRTUOSO_DEFAULT_MAX_ROWS = 10_000
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -40,6 +42,10 @@ class EngineCutResult(RemoteStoreError):
         self.limit = limit
 
 
+class EngineTimeout(RemoteStoreError):
+    """The engine stopped the query at the time it was given (`timeout`), so its work ended there too."""
+
+
 class RemoteGraphStore:
     """What a reader needs of a published build held by a remote engine: the same calls our code makes
     on a read-only pyoxigraph Store (`query`, `quads_for_pattern`), with the same result types.
@@ -47,6 +53,7 @@ class RemoteGraphStore:
     `named_graphs` are the build's logical named graphs. `engine_max_rows` is the engine's own cap on
     result rows (Virtuoso's ResultSetMaxRows, 10,000 unless given): a CONSTRUCT or DESCRIBE answer that
     reaches it may have been cut without a sign, so it is refused, and quads_for_pattern pages below it.
+    `timeout` bounds each request, and Virtuoso is told it too, so that the engine's work stops with it.
     """
 
     def __init__(
@@ -217,9 +224,15 @@ class RemoteGraphStore:
         """The engine's answer; a result it cut at its row limit is refused unless `cut_allowed`."""
         params = [("query", query), *(("default-graph-uri", g) for g in default)]
         params += [("named-graph-uri", g) for g in named]
+        waited = self.timeout
+        if self.config.kind == "virtuoso":
+            # Milliseconds; past them Virtuoso stops and flags what it sends as incomplete (S1TAT),
+            # a second or two later: the client waits that long more, to hear it.
+            params.append(("timeout", str(max(1, round(self.timeout * 1000)))))
+            waited += _ENGINE_STOP_SECONDS
         encoded = urlencode(params)
         doing = "querying the remote store"
-        options = {"headers": {"Accept": accept}, "timeout": self.timeout, "doing": doing}
+        options = {"headers": {"Accept": accept}, "timeout": waited, "doing": doing}
         if len(self.config.query_url) + len(encoded) < _LONGEST_GET_URL:
             response = send(self._session, "GET", f"{self.config.query_url}?{encoded}", **options)
         else:
@@ -233,6 +246,11 @@ class RemoteGraphStore:
             raise RemoteStoreError(str(error).replace(self._prefix, GRAPH))
         if "X-SPARQL-MaxRows" in response.headers and not cut_allowed:
             raise RemoteStoreError(self._cut_message(response.headers["X-SPARQL-MaxRows"]))
+        if response.headers.get("X-SQL-State") == "S1TAT":
+            raise EngineTimeout(
+                f"the engine at {self.config.query_url} stopped the query at its time limit of "
+                f"{self.timeout:g} s."
+            )
         if "X-SQL-State" in response.headers:
             raise RemoteStoreError(
                 f"the engine at {self.config.query_url} answered a partial result "
