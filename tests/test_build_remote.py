@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from cdkg.build import BuildError, build_graph, import_and_build
 from cdkg.cli import main
-from cdkg.graph.datadir import KEEP_PREVIOUS_BUILDS, DataDir
+from cdkg.graph.datadir import DROPS_OWED_FILE, KEEP_PREVIOUS_BUILDS, DataDir
+from cdkg.graph.remote_store import RemoteLoader, RemoteStoreError
 from cdkg.graph.store_config import RemoteStoreConfig
 from cdkg.ingest.wikidata_import import prepare_twinning_import
 from tests.conftest import REAL_CSV_OPTIONS, LiveServer
@@ -101,6 +102,30 @@ def test_garbage_collection_drops_the_graphs_of_the_builds_it_removes(engine, tm
     assert engine_graphs(engine, builds[0]) == {}
     for build_id in builds[1:]:
         assert engine_graphs(engine, build_id)
+
+
+def test_graphs_the_engine_refused_to_drop_are_recorded_and_dropped_at_the_next_collection(
+    engine, tmp_path, monkeypatch
+):
+    data_dir = DataDir(tmp_path)
+    builds = [build_into(data_dir, engine).build_id for _ in range(KEEP_PREVIOUS_BUILDS + 1)]
+    real_drop = RemoteLoader.drop
+
+    def refused(self, physicals):
+        raise RemoteStoreError("the engine answered 503 (stand-in for an engine that is down)")
+
+    monkeypatch.setattr(RemoteLoader, "drop", refused)
+    builds.append(build_into(data_dir, engine).build_id)
+    assert builds[0] not in {p.name for p in data_dir.builds_dir.iterdir()}
+    assert engine_graphs(engine, builds[0]), "the refused drop left the graphs (as the engine would)"
+    owed = json.loads((tmp_path / DROPS_OWED_FILE).read_text("utf-8"))
+    assert [record["build"] for record in owed] == [builds[0]]
+
+    monkeypatch.setattr(RemoteLoader, "drop", real_drop)
+    with store_credentials(engine):
+        assert data_dir.collect_garbage(keep=set()) == []
+    assert engine_graphs(engine, builds[0]) == {}
+    assert not (tmp_path / DROPS_OWED_FILE).exists()
 
 
 def test_readers_never_see_a_half_loaded_build(engine, tmp_path, p190_csv):

@@ -9,6 +9,7 @@ Layout::
     <data>/current                 JSON naming the published build; replaced atomically
     <data>/sources/wikidata/       mapped Wikidata imports (N-Quads + metadata), inputs of every build
     <data>/build.lock              held by the one process that is building
+    <data>/engine-drops-owed.json  engine graphs of removed builds that the engine refused to drop
 
 A build is made in a fresh directory and published by replacing `current` in one rename, so a
 reader sees either the old build or the new one, never a half-written store.
@@ -29,13 +30,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cdkg.graph.remote_publication import drop_build_from_engine
+from cdkg.graph.remote_publication import drop_recorded_graphs, remote_record
 from cdkg.graph.remote_store import RemoteStoreError
 from cdkg.graph.store_config import StoreConfigError
 
 log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS_BUILDS = 2
+# Engine graphs still to drop: their builds are gone, so the record is kept here and retried.
+DROPS_OWED_FILE = "engine-drops-owed.json"
 # The ontology's HTML documentation, written by each build beside its store.
 DOCUMENTATION_FILE = "ontology.html"
 # The build's dumps, beside its store, so garbage collection removes them with it.
@@ -165,11 +168,12 @@ class DataDir:
 
     def collect_garbage(self, keep: set[str]) -> list[str]:
         """Remove unfinished builds and all but the newest few finished ones, with their graphs on a
-        remote engine. Returns what could not be dropped from an engine (logged, not fatal).
+        remote engine. Returns what could not be dropped from an engine (logged, not fatal): such
+        graphs are recorded and dropped at a later collection, so none is left behind for good.
 
         Earlier builds are kept a while because a server may still have one open.
         """
-        problems: list[str] = []
+        owed = self._owed_drops()
         current = self.current()
         if current:
             keep = keep | {current.build_id}
@@ -178,22 +182,47 @@ class DataDir:
             key=lambda p: p.name,
         )
         keep |= {p.name for p in finished[-(KEEP_PREVIOUS_BUILDS + 1) :]}
-        for path in self.builds_dir.iterdir():
-            if path.name not in keep:
-                try:
-                    drop_build_from_engine(path)
-                except (RemoteStoreError, StoreConfigError) as exc:
-                    problems.append(
-                        f"the remote graphs of build {path.name} could not be dropped ({exc}); "
-                        "drop the graphs named https://w3id.org/cdkg/graph/build/"
-                        f"{path.name}/… from the engine by hand."
-                    )
-                    log.warning(problems[-1])
-                shutil.rmtree(path, ignore_errors=True)
+        removed = [path for path in self.builds_dir.iterdir() if path.name not in keep]
+        records = [(path.name, remote_record(path)) for path in removed]
+        new_owed = [{"build": build_id, **record} for build_id, record in records if record is not None]
+        if new_owed:
+            # Recorded before the builds go, so that a crash in between cannot lose their graphs.
+            owed += new_owed
+            _write_json_atomically(self.root / DROPS_OWED_FILE, owed)
+        for path in removed:
+            shutil.rmtree(path, ignore_errors=True)
+        return self._drop_from_engines(owed)
+
+    def _owed_drops(self) -> list[dict]:
+        try:
+            return json.loads((self.root / DROPS_OWED_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return []
+
+    def _drop_from_engines(self, records: list[dict]) -> list[str]:
+        """Drop the engine graphs of each record; those the engine refused are recorded as owed."""
+        path = self.root / DROPS_OWED_FILE
+        problems: list[str] = []
+        still_owed: list[dict] = []
+        for record in records:
+            try:
+                drop_recorded_graphs(record)
+            except (RemoteStoreError, StoreConfigError) as exc:
+                still_owed.append(record)
+                problems.append(
+                    f"the remote graphs of build {record['build']} could not be dropped ({exc}); they are "
+                    f"recorded in {path} and dropped at the next build, or drop the graphs named "
+                    f"https://w3id.org/cdkg/graph/build/{record['build']}/… from the engine by hand."
+                )
+                log.warning(problems[-1])
+        if still_owed:
+            _write_json_atomically(path, still_owed)
+        else:
+            path.unlink(missing_ok=True)
         return problems
 
 
-def _write_json_atomically(path: Path, payload: dict) -> None:
+def _write_json_atomically(path: Path, payload: dict | list) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2, ensure_ascii=False)

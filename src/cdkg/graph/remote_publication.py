@@ -73,14 +73,21 @@ def all_physical_graphs(names: dict) -> list[str]:
     return [names["default"], *names["named"].values()]
 
 
-def drop_build_from_engine(build_dir: Path) -> None:
-    """Drop the engine graphs of a build directory (finished or not); nothing to do for an embedded build.
+def remote_record(build_dir: Path) -> dict | None:
+    """The engine and graph names of a build directory (finished or not), or None for an embedded build."""
+    for name in ("build.json", PENDING_GRAPHS_FILE):
+        try:
+            record = json.loads((build_dir / name).read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if "store" in record and "remote_graphs" in record:
+            return {"store": record["store"], "remote_graphs": record["remote_graphs"]}
+    return None
 
-    Raises RemoteStoreError when the engine refuses or cannot be reached.
-    """
-    record = _remote_record(build_dir)
-    if record is None:
-        return
+
+def drop_recorded_graphs(record: dict) -> None:
+    """Drop the engine graphs a `remote_record` names; RemoteStoreError when the engine refuses or
+    cannot be reached."""
     config = RemoteStoreConfig.from_dict(record["store"])
     RemoteLoader(config).drop(all_physical_graphs(record["remote_graphs"]))
 
@@ -98,17 +105,6 @@ def remote_build_record(info: dict) -> dict | None:
     if "store" not in info:
         return None
     return {"store": info["store"], "remote_graphs": info["remote_graphs"]}
-
-
-def _remote_record(build_dir: Path) -> dict | None:
-    for name in ("build.json", PENDING_GRAPHS_FILE):
-        try:
-            record = json.loads((build_dir / name).read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        if "store" in record and "remote_graphs" in record:
-            return record
-    return None
 
 
 def _skolemized(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph, build_id: str) -> Iterator[ox.Triple]:
