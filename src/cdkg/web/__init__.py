@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, Response, request
+from werkzeug.wsgi import get_content_length
 
 from cdkg.config import resolve_data_dir
 from cdkg.graph.datadir import DataDir
@@ -53,20 +54,28 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.context_processor(page_context)
     app.register_blueprint(reconciliation_blueprint)
     app.before_request(_refuse_bodies_without_length)
+
+    from cdkg.web.sparql_fast_path import QueryFastPath
+
+    app.wsgi_app = QueryFastPath(app, app.wsgi_app)
     return app
 
 
 def _refuse_bodies_without_length() -> Response | None:
+    return unsized_body_refusal(request.environ)
+
+
+def unsized_body_refusal(environ: dict) -> Response | None:
     """411 for a request body sent without Content-Length (chunked), before anything reads it.
 
     Granian hands the application a body only once it has received all of it, so an unsized
     body would be held in memory whatever its size; a sized one is checked against the limit
     (413) before a byte of it is read.
     """
-    if "HTTP_TRANSFER_ENCODING" in request.environ and request.content_length is None:
+    if "HTTP_TRANSFER_ENCODING" in environ and get_content_length(environ) is None:
         message = (
-            f"{request.method} {request.path}: send the request body with a Content-Length header; "
-            "bodies in chunked transfer encoding are not accepted.\n"
+            f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO') or '/'}: send the request body "
+            "with a Content-Length header; bodies in chunked transfer encoding are not accepted.\n"
         )
         return Response(message, status=411, mimetype="text/plain")
     return None

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Request, Response
+from flask import Response
 from werkzeug.http import http_date, quote_etag
+from werkzeug.wrappers import Request
 
 from cdkg.graph.datadir import PublishedBuild
 from cdkg.web.query_guard import VOLATILE_WORDS, guarded_keywords
@@ -31,8 +32,10 @@ PREFLIGHT_HEADERS = {
 
 def add_cors(response: Response) -> Response:
     """Let any web page read the answer: the endpoint is public and uses no cookies."""
+    headers = response.headers
     for name, value in CORS_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name not in headers:
+            headers.add(name, value)
     return response
 
 

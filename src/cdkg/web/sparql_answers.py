@@ -1,0 +1,202 @@
+"""Answering a SPARQL Protocol request that carries a query: admission, the job, the response.
+
+Everything here takes the application and the request as arguments instead of reading Flask's
+request globals, so that the same code answers through the `/sparql` route and through the
+query path in front of Flask (cdkg.web.sparql_fast_path).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pyoxigraph as ox
+from flask import Flask, Response
+from werkzeug.sansio.utils import get_current_url
+from werkzeug.wrappers import Request
+
+from cdkg.graph.datadir import DataDirError, PublishedBuild
+from cdkg.graph.query_jobs import (
+    GRAPH,
+    NoAcceptableFormat,
+    QueryAnswer,
+    QueryEvaluationError,
+    QueryJob,
+    QuerySyntaxError,
+    QueryTimeout,
+    WorkersBusy,
+)
+from cdkg.graph.query_workers import QueryWorkerError
+from cdkg.graph.remote_publication import remote_build_record
+from cdkg.web import endpoint_settings, query_workers, rate_limiter, served_graph
+from cdkg.web.endpoint_settings import EndpointSettings
+from cdkg.web.formats import (
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    QueryFormats,
+    not_acceptable_message,
+    query_formats,
+)
+from cdkg.web.http_caching import Validators
+from cdkg.web.query_guard import FederationRefused, check_federation, guarded_keywords
+from cdkg.web.sparql_request import ProtocolError, ProtocolRequest, read_protocol_request
+from cdkg.web.sparql_responses import syntax_error_text, timeout_text, truncation_headers
+
+# Where the query path in front of Flask leaves a request it admitted but passes on to the route.
+ADMITTED_KEY = "cdkg.sparql.admitted"
+
+
+class AdmittedRequest:
+    """A request past the endpoint's limits: its settings, its parameters and the formats it accepts."""
+
+    __slots__ = ("settings", "protocol", "formats", "format_param")
+
+    def __init__(self, settings: EndpointSettings, protocol: ProtocolRequest, formats: QueryFormats) -> None:
+        self.settings = settings
+        self.protocol = protocol
+        self.formats = formats
+        self.format_param = protocol.first("format")
+
+
+def admit(app: Flask, req: Request) -> AdmittedRequest:
+    """The rate limit, the body limit, then the protocol's rules; a ProtocolError if one refuses."""
+    settings = endpoint_settings(app)
+    wait = rate_limiter(app).admit(req.remote_addr or "")
+    if wait:
+        raise ProtocolError(
+            429,
+            f"too many requests from {req.remote_addr}: this endpoint answers "
+            f"{settings.rate_limit} per minute per client; retry in {wait} s.",
+            {"Retry-After": str(wait)},
+        )
+    if req.content_length is not None and req.content_length > settings.max_body_bytes:
+        raise ProtocolError(
+            413, f"the request body is larger than this endpoint's limit of {settings.max_body_bytes} bytes."
+        )
+    protocol = read_protocol_request(req)
+    format_param = protocol.first("format")
+    return AdmittedRequest(settings, protocol, query_formats(req.headers.get("Accept"), format_param))
+
+
+def answer_query(app: Flask, req: Request, admitted: AdmittedRequest) -> Response:
+    """The answer to `admitted.protocol.query`, evaluated by a query worker, with its headers."""
+    protocol, settings, formats = admitted.protocol, admitted.settings, admitted.formats
+    query, params = protocol.query, protocol.params
+    words = guarded_keywords(query)
+    try:
+        check_federation(query, settings.federation_allowlist, words)
+    except FederationRefused as exc:
+        raise ProtocolError(403, str(exc)) from exc
+    timeout = _requested_timeout(protocol.first("timeout"), settings)
+    solutions, graph = formats.solutions, formats.graph
+    if solutions is None and graph is None:
+        raise ProtocolError(
+            406, not_acceptable_message(SOLUTION_FORMATS + GRAPH_FORMATS, admitted.format_param)
+        )
+    build = current_build(app)
+    validators = None
+    if Validators.apply_to(query, words):
+        variant = f"{solutions.names[0] if solutions else '-'}.{graph.names[0] if graph else '-'}"
+        validators = Validators(build, f"{variant}.{settings.max_rows}")
+        if validators.not_modified(req):
+            return with_vary(validators.not_modified_response())
+    default_graphs = params.getlist("default-graph-uri")
+    named_graphs = params.getlist("named-graph-uri")
+    dataset_given = bool(default_graphs or named_graphs)
+    limits_url = _limits_url_at(req.scheme, req.host)
+    job = QueryJob(
+        store_path=str(build.store_path),
+        query=query,
+        solutions_format=solutions.media_type if solutions else None,
+        graph_format=graph.media_type if graph else None,
+        max_rows=settings.max_rows,
+        default_graphs=tuple(_graph_iri(g) for g in default_graphs) if dataset_given else None,
+        named_graphs=tuple(_graph_iri(g) for g in named_graphs) if dataset_given else None,
+        truncation_link=limits_url,
+        build_id=build.build_id,
+        remote=remote_build_record(build.info),
+        timeout=timeout,
+    )
+    answer = _run(app, job, timeout, settings, admitted.format_param)
+    response = Response(answer.body, mimetype=answer.media_type)
+    if answer.truncated:
+        cap = answer.rows if answer.cut_by_engine else settings.max_rows
+        headers = truncation_headers(cap, answer.kind == GRAPH, limits_url, answer.cut_by_engine)
+        response.headers.update(headers)
+    if validators is not None:
+        validators.add_to(response)
+    return with_vary(response)
+
+
+def error_response(error: ProtocolError) -> Response:
+    """The plain-text answer to a refused request, with the error's own headers."""
+    response = text_response(error.message, error.status)
+    response.headers.update(error.headers)
+    return response
+
+
+def text_response(message: str, status: int) -> Response:
+    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+
+
+def with_vary(response: Response) -> Response:
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def current_build(app: Flask) -> PublishedBuild:
+    try:
+        return served_graph(app).current_build()
+    except DataDirError as exc:
+        raise ProtocolError(503, str(exc)) from exc
+
+
+def _run(
+    app: Flask, job: QueryJob, timeout: float, settings: EndpointSettings, format_param: str | None
+) -> QueryAnswer:
+    try:
+        return query_workers(app).run(job, timeout)
+    except QuerySyntaxError as exc:
+        raise ProtocolError(400, syntax_error_text(exc, job.query)) from exc
+    except NoAcceptableFormat as exc:
+        offered = GRAPH_FORMATS if exc.kind == GRAPH else SOLUTION_FORMATS
+        raise ProtocolError(406, not_acceptable_message(offered, format_param)) from exc
+    except QueryTimeout as exc:
+        raise ProtocolError(
+            503, timeout_text(exc.seconds, settings), {"CDKG-Query-Timeout": f"{exc.seconds:g}"}
+        ) from exc
+    except WorkersBusy as exc:
+        message = f"the endpoint is busy: {exc.message}; retry in a moment."
+        raise ProtocolError(503, message, {"Retry-After": "5"}) from exc
+    except QueryWorkerError as exc:
+        raise ProtocolError(503, exc.message, {"Retry-After": "5"}) from exc
+    except QueryEvaluationError as exc:
+        raise ProtocolError(500, f"the query failed while being evaluated: {exc.message}") from exc
+
+
+def _requested_timeout(raw: str | None, settings: EndpointSettings) -> float:
+    if raw is None or raw == "":
+        return settings.query_timeout
+    try:
+        seconds = float(raw.strip().removesuffix("s"))
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= settings.query_timeout:
+        raise ProtocolError(
+            400,
+            f"timeout={raw!r} is not allowed: give a number of seconds above 0 and at most "
+            f"{settings.query_timeout:g}, this endpoint's limit.",
+        )
+    return seconds
+
+
+def _graph_iri(value: str) -> str:
+    try:
+        return ox.NamedNode(value).value
+    except ValueError as exc:
+        raise ProtocolError(400, f"not an absolute IRI for a graph: {value!r}") from exc
+
+
+@lru_cache(maxsize=64)
+def _limits_url_at(scheme: str, host: str) -> str:
+    """The limits page's URL for a scheme and Host (as `request.host_url` builds it), made once for each."""
+    return get_current_url(scheme, host) + "sparql/limits"
