@@ -27,6 +27,7 @@ from cdkg.graph.store_config import RemoteStoreConfig, StoreConfigError
 from cdkg.ingest.curated import shipped_turtle_sources
 from cdkg.ingest.import_summary import ImportSummary
 from cdkg.ingest.wikidata_import import PreparedImport
+from cdkg.matching.index_file import write_build_index
 from cdkg.namespaces import WIKIDATA_GRAPH
 from cdkg.ontology_docs import DOCUMENTATION_FILE, OntologyDocumentationError, write_ontology_documentation
 from cdkg.validate import ShapesError, ValidationReport, load_shapes, validate_store
@@ -158,6 +159,7 @@ def _build_locked(
         graphs = _count_graphs(store)
         triples = len(store) - sum(graphs.values())
         store.flush()
+        write_build_index(store, build_dir)
         remote_graphs = (
             _load_into_engine(store, build_id, build_dir, remote, graphs, triples) if remote else None
         )

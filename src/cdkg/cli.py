@@ -353,9 +353,10 @@ def reconcile(
     from cdkg.matching import MatchingEngine
     from cdkg.matching.csv_reconcile import CsvReconcileError, reconcile_csv
     from cdkg.matching.evidence import InvalidQuery
+    from cdkg.matching.index_file import open_build_index
 
     try:
-        engine = MatchingEngine.from_store(ServedGraph(_data_dir(ctx)).open().store)
+        engine = MatchingEngine(open_build_index(ServedGraph(_data_dir(ctx)).current_build()))
         types = tuple(engine.resolve_type(value) for value in types)
     except (DataDirError, InvalidQuery, RemoteStoreError) as exc:
         _fail(str(exc))

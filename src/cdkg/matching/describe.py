@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from cdkg.matching.index import EntityIndex, IndexedEntity
+from cdkg.matching.index import IndexedEntity, IndexReads
 from cdkg.matching.model import AgreementFacts, EntityFacts, EntityType, Reference
 
 
-def main_type(entity: IndexedEntity, index: EntityIndex) -> str:
+def main_type(entity: IndexedEntity, index: IndexReads) -> str:
     """The entity's most specific type's name, capitalized ("City", "Twinning agreement")."""
     if not entity.types:
         return "Entity"
@@ -15,7 +15,7 @@ def main_type(entity: IndexedEntity, index: EntityIndex) -> str:
     return name[:1].upper() + name[1:]
 
 
-def describe(entity: IndexedEntity, index: EntityIndex) -> str:
+def describe(entity: IndexedEntity, index: IndexReads) -> str:
     """One line: "City in Germany, pop. 773,068" or "Twinning agreement: Le Mans – Paderborn, 1967-06-03–"."""
     kind = main_type(entity, index)
     if entity.parties:
@@ -33,7 +33,7 @@ def describe(entity: IndexedEntity, index: EntityIndex) -> str:
     return text
 
 
-def entity_facts(entity: IndexedEntity, index: EntityIndex, types: tuple[EntityType, ...]) -> EntityFacts:
+def entity_facts(entity: IndexedEntity, index: IndexReads, types: tuple[EntityType, ...]) -> EntityFacts:
     """Everything the index holds about one entity, with the agreements it is party to."""
     agreements = []
     partners: dict[str, Reference] = {}
@@ -80,5 +80,5 @@ def entity_facts(entity: IndexedEntity, index: EntityIndex, types: tuple[EntityT
     )
 
 
-def _reference(iri: str, index: EntityIndex) -> Reference:
+def _reference(iri: str, index: IndexReads) -> Reference:
     return Reference(iri, index.name_of(iri))

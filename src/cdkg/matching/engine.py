@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from collections.abc import Sequence
 
@@ -11,7 +10,7 @@ import pyoxigraph as ox
 from cdkg.matching import names
 from cdkg.matching.describe import describe, entity_facts
 from cdkg.matching.evidence import InvalidQuery, QueryEvidence, read_evidence
-from cdkg.matching.index import EntityIndex, IndexedEntity
+from cdkg.matching.index import EntityIndex, IndexedEntity, IndexReads, word_starts
 from cdkg.matching.model import Candidate, EntityFacts, EntityType, MatchQuery
 from cdkg.matching.scoring import ScoredEntity, distance_km, is_match, score_entity
 from cdkg.namespaces import CDO
@@ -36,26 +35,18 @@ PROPERTIES: tuple[tuple[str, str], ...] = (
 
 
 class MatchingEngine:
-    """An in-memory index of the graph's reconcilable entities, built once from a store; immutable after."""
+    """Matching over an index of the graph's reconcilable entities, in memory or in its file; immutable."""
 
-    def __init__(self, index: EntityIndex) -> None:
+    def __init__(self, index: IndexReads) -> None:
         self._index = index
         self._types = sorted(
             (EntityType(iri, name) for iri, name in index.class_names.items()),
             key=lambda entity_type: entity_type.name.lower(),
         )
-        self._suggest_keys: list[tuple[str, int]] = sorted(
-            {
-                (form[start:], position)
-                for position, entity in enumerate(index.entities)
-                for form in entity.forms
-                for start in _word_starts(form)
-            }
-        )
 
     @classmethod
     def from_store(cls, store: ox.Store) -> MatchingEngine:
-        """Build the index from the graph (labels, aliases, QIDs, types, countries, points, populations)."""
+        """Build the index in memory from the graph (labels, aliases, QIDs, types, countries, points...)."""
         return cls(EntityIndex(store))
 
     def __len__(self) -> int:
@@ -168,9 +159,8 @@ class MatchingEngine:
         if not key or limit <= 0:
             return []
         wanted = self._classes(types, "type")
-        start = bisect.bisect_left(self._suggest_keys, (key, -1))
         hits: dict[int, bool] = {}
-        for form, position in self._suggest_keys[start : start + SUGGEST_SCAN]:
+        for form, position in self._index.suggest_range(key, SUGGEST_SCAN):
             if not form.startswith(key):
                 break
             if wanted and not self._index.is_a(self._index.entities[position], wanted):
@@ -254,10 +244,6 @@ def _suggest_key(entity: IndexedEntity, exact: bool) -> tuple[bool, int, str]:
     return not exact, -(entity.population or 0), entity.name
 
 
-def _word_starts(form: str) -> list[int]:
-    return [0] + [position + 1 for position, char in enumerate(form) if char == " "]
-
-
 def _starts_a_word(key: str, text: str) -> bool:
     folded = names.fold(text)
-    return bool(key) and any(folded[start:].startswith(key) for start in _word_starts(folded))
+    return bool(key) and any(folded[start:].startswith(key) for start in word_starts(folded))

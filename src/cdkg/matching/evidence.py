@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from cdkg.matching import names
-from cdkg.matching.index import EntityIndex, parse_wkt_point, qid_of
+from cdkg.matching.index import IndexReads, parse_wkt_point, qid_of
 from cdkg.matching.model import MatchQuery
 
 # Property ids a query may constrain on, with the Wikidata property ids OpenRefine users often send.
@@ -42,7 +42,7 @@ class QueryEvidence:
     population: int | None
 
 
-def read_evidence(query: MatchQuery, index: EntityIndex) -> QueryEvidence:
+def read_evidence(query: MatchQuery, index: IndexReads) -> QueryEvidence:
     """Parse a query's text and constraints; raises InvalidQuery naming the faulty constraint and value."""
     text = query.text.strip()
     text_qid = qid_of(text)
@@ -110,7 +110,7 @@ def read_evidence(query: MatchQuery, index: EntityIndex) -> QueryEvidence:
     )
 
 
-def _resolve_country(value: str, index: EntityIndex) -> set[str]:
+def _resolve_country(value: str, index: IndexReads) -> set[str]:
     qid = qid_of(value)
     if qid:
         iri = index.country_by_qid.get(qid)

@@ -6,7 +6,9 @@ normalized name, character trigram, Wikidata QID and map cell, so a query never 
 
 from __future__ import annotations
 
+import bisect
 import re
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,7 +97,51 @@ def best_label(labels: list[tuple[str, str]]) -> str:
     return min(labels, key=rank)[0] if labels else ""
 
 
-class EntityIndex:
+class IndexReads(ABC):
+    """The lookups the matching engine makes, over the tables of an index in memory or on disk."""
+
+    by_iri: dict[str, int]
+    entities: list[IndexedEntity]
+    countries: dict[str, Country]
+    status_names: dict[str, str]
+    class_names: dict[str, str]
+    ancestors: dict[str, frozenset[str]]
+    country_by_form: dict[str, set[str]]
+    country_by_qid: dict[str, str]
+
+    def name_of(self, iri: str) -> str:
+        """The best label of any resource the index knows (entity, country, status), else its IRI's end."""
+        entity = self._entity(iri)
+        if entity is not None and entity.name:
+            return entity.name
+        if entity is not None:
+            return best_label(entity.labels) or best_label(entity.aliases) or iri.rsplit("/", 1)[-1]
+        if iri in self.countries:
+            return self.countries[iri].name
+        return self.status_names.get(iri) or self.class_names.get(iri) or iri.rsplit("/", 1)[-1]
+
+    def entity(self, iri: str) -> IndexedEntity | None:
+        """The indexed entity with this IRI, if any."""
+        return self._entity(iri)
+
+    def is_a(self, entity: IndexedEntity, classes: frozenset[str]) -> bool:
+        """Whether one of the entity's types is one of `classes` or a subclass of one."""
+        return any(self.ancestors.get(cls, frozenset((cls,))) & classes for cls in entity.types)
+
+    @abstractmethod
+    def near(self, lat: float, lon: float) -> list[int]:
+        """Entities in the map cells around a point (about ±1 degree), for candidates found by place."""
+
+    @abstractmethod
+    def suggest_range(self, key: str, limit: int) -> list[tuple[str, int]]:
+        """Up to `limit` (name suffix at a word start, position) pairs from `key` on, in order."""
+
+    def _entity(self, iri: str) -> IndexedEntity | None:
+        index = self.by_iri.get(iri)
+        return self.entities[index] if index is not None else None
+
+
+class EntityIndex(IndexReads):
     """Entities with lookups by IRI, QID, exact form, trigram and map cell; classes with their ancestors."""
 
     def __init__(self, store: ox.Store) -> None:
@@ -115,6 +161,7 @@ class EntityIndex:
         self.form_list: list[str] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self._suggest_keys: list[tuple[str, int]] | None = None
         self._load()
 
     # ------------------------------------------------------------------ reading the graph
@@ -163,7 +210,7 @@ class EntityIndex:
                 entity.name = entity.qid or entity.iri.rsplit("/", 1)[-1]
             self._index_names(index, entity)
             for lat, lon in entity.points[:1]:
-                self.grid[_cell(lat, lon)].append(index)
+                self.grid[cell_of(lat, lon)].append(index)
 
     def _load_classes(self) -> None:
         parents: dict[str, set[str]] = defaultdict(set)
@@ -304,40 +351,34 @@ class EntityIndex:
         ranked = sorted(entity.labels, key=lambda item: (item[1] not in ("en", ""), item[1]))
         return list(dict.fromkeys([entity.name] + [text for text, _ in ranked]))[:PARTY_NAMES]
 
-    def _entity(self, iri: str) -> IndexedEntity | None:
-        index = self.by_iri.get(iri)
-        return self.entities[index] if index is not None else None
-
     # ------------------------------------------------------------------ lookups
 
-    def name_of(self, iri: str) -> str:
-        """The best label of any resource the index knows (entity, country, status), else its IRI's end."""
-        entity = self._entity(iri)
-        if entity is not None and entity.name:
-            return entity.name
-        if entity is not None:
-            return best_label(entity.labels) or best_label(entity.aliases) or iri.rsplit("/", 1)[-1]
-        if iri in self.countries:
-            return self.countries[iri].name
-        return self.status_names.get(iri) or self.class_names.get(iri) or iri.rsplit("/", 1)[-1]
-
-    def entity(self, iri: str) -> IndexedEntity | None:
-        """The indexed entity with this IRI, if any."""
-        return self._entity(iri)
-
-    def is_a(self, entity: IndexedEntity, classes: frozenset[str]) -> bool:
-        """Whether one of the entity's types is one of `classes` or a subclass of one."""
-        return any(self.ancestors.get(cls, frozenset((cls,))) & classes for cls in entity.types)
-
     def near(self, lat: float, lon: float) -> list[int]:
-        """Entities in the map cells around a point (about ±1 degree), for candidates found by place."""
-        row, col = _cell(lat, lon)
+        row, col = cell_of(lat, lon)
         found: list[int] = []
         for d_row in (-1, 0, 1):
             for d_col in (-1, 0, 1):
                 found.extend(self.grid.get((row + d_row, (col + d_col) % 360), ()))
         return found
 
+    def suggest_keys(self) -> Iterator[tuple[str, int]]:
+        """(name suffix at a word start, position) for every form of every entity: autocomplete's keys."""
+        for position, entity in enumerate(self.entities):
+            for form in entity.forms:
+                for start in word_starts(form):
+                    yield form[start:], position
 
-def _cell(lat: float, lon: float) -> tuple[int, int]:
+    def suggest_range(self, key: str, limit: int) -> list[tuple[str, int]]:
+        if self._suggest_keys is None:
+            self._suggest_keys = sorted(set(self.suggest_keys()))
+        start = bisect.bisect_left(self._suggest_keys, (key, -1))
+        return self._suggest_keys[start : start + limit]
+
+
+def word_starts(form: str) -> list[int]:
+    """Where the words of a folded name start."""
+    return [0] + [position + 1 for position, char in enumerate(form) if char == " "]
+
+
+def cell_of(lat: float, lon: float) -> tuple[int, int]:
     return int((lat + 90) // GRID_DEGREES), int((lon + 180) // GRID_DEGREES) % 360

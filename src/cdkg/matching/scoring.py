@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from cdkg.matching.evidence import QueryEvidence
-from cdkg.matching.index import EntityIndex, IndexedEntity
+from cdkg.matching.index import IndexedEntity, IndexReads
 from cdkg.matching.model import Feature
 
 NAME_POINTS = 80.0
@@ -45,7 +45,7 @@ def score_entity(
     entity: IndexedEntity,
     name: tuple[float, str] | None,
     evidence: QueryEvidence,
-    index: EntityIndex,
+    index: IndexReads,
     typed: bool,
 ) -> ScoredEntity:
     """Score one candidate against the query's evidence; `name` is (similarity, closest label) if compared."""
@@ -97,7 +97,7 @@ def score_entity(
     return ScoredEntity(entity, score, tuple(features), similarity, qid_hit, contrary)
 
 
-def _country_feature(entity: IndexedEntity, evidence: QueryEvidence, index: EntityIndex) -> Feature:
+def _country_feature(entity: IndexedEntity, evidence: QueryEvidence, index: IndexReads) -> Feature:
     where = " (from the text)" if evidence.country_from_text else ""
     if entity.country is None:
         return Feature("country_match", "unknown", f"Country not in the graph{where}")
