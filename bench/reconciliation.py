@@ -36,6 +36,7 @@ from cdkg.graph.served import ServedGraph
 from cdkg.ingest.wikidata_import import ImportOptions, prepare_twinning_import
 from cdkg.matching import MatchingEngine, MatchQuery, PropertyConstraint
 from cdkg.matching.index import parse_wkt_point, qid_of
+from cdkg.matching.index_file import open_build_index
 from cdkg.matching.names import fold
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -179,9 +180,11 @@ def main() -> int:
         )
         store = ServedGraph(data_dir).open().store
         started = time.perf_counter()
-        engine = MatchingEngine.from_store(store)
+        in_memory = MatchingEngine.from_store(store)
         built = time.perf_counter() - started
-        print(f"index: {len(engine):,} entities built in {built:.2f} s")
+        print(f"index in memory: {len(in_memory):,} entities built in {built:.2f} s")
+        # The server's engine: the index file `cdkg build` wrote, read by lookups.
+        engine = MatchingEngine(open_build_index(ServedGraph(data_dir).current_build()))
         qids = {entity.qid for entity in engine._index.entities if entity.qid}
         items = (
             eurocities_set(args.shared, qids)
@@ -190,6 +193,8 @@ def main() -> int:
         )
         baseline = ExactLookup(engine)
         our_answers = ours(engine, items)
+        differing = sum(1 for a, b in zip(our_answers, ours(in_memory, items), strict=True) if a != b)
+        print(f"answers differing between the index file and the index in memory: {differing}")
         base_answers = [baseline.answer(item.query) for item in items]
         by_source: dict[str, list[int]] = defaultdict(list)
         for position, item in enumerate(items):
@@ -217,8 +222,14 @@ def main() -> int:
         names_only = [MatchQuery(item.query.text) for item in items]
         ten_thousand = (names_only * (10_000 // len(names_only) + 1))[:10_000]
         engine.match_batch(ten_thousand[:1000])  # warm the name caches, as a running server's are
+        in_memory.match_batch(ten_thousand[:1000])
         for batch in (10, 100):
-            print(f"queries/s in batches of {batch}: {throughput(engine, ten_thousand[:3000], batch):,.0f}")
+            on_file = throughput(engine, ten_thousand[:3000], batch)
+            held = throughput(in_memory, ten_thousand[:3000], batch)
+            print(
+                f"queries/s in batches of {batch}: {on_file:,.0f} on the index file (the server's), "
+                f"{held:,.0f} on the index in memory (ratio {on_file / held:.2f})"
+            )
         started = time.perf_counter()
         for start in range(0, len(ten_thousand), 100):
             engine.match_batch(ten_thousand[start : start + 100])

@@ -110,8 +110,7 @@ class MatchingEngine:
         positions: set[int] = set()
         for form in query_forms:
             positions.update(index.form_entities.get(form, ()))
-        for form_id, _ in shared.most_common(BLOCK_SIZE):
-            positions.update(index.form_entities[index.form_list[form_id]])
+        positions.update(index.entities_with_forms(form_id for form_id, _ in shared.most_common(BLOCK_SIZE)))
         return {
             position: _closest_name(query_forms, index.entities[position], stripped) for position in positions
         }

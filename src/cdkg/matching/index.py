@@ -10,7 +10,7 @@ import bisect
 import re
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -131,6 +131,10 @@ class IndexReads(ABC):
     @abstractmethod
     def near(self, lat: float, lon: float) -> list[int]:
         """Entities in the map cells around a point (about ±1 degree), for candidates found by place."""
+
+    @abstractmethod
+    def entities_with_forms(self, form_ids: Iterable[int]) -> list[int]:
+        """The positions of the entities having any of these name forms (by form id)."""
 
     @abstractmethod
     def suggest_range(self, key: str, limit: int) -> list[tuple[str, int]]:
@@ -360,6 +364,9 @@ class EntityIndex(IndexReads):
             for d_col in (-1, 0, 1):
                 found.extend(self.grid.get((row + d_row, (col + d_col) % 360), ()))
         return found
+
+    def entities_with_forms(self, form_ids: Iterable[int]) -> list[int]:
+        return [position for form_id in form_ids for position in self.form_entities[self.form_list[form_id]]]
 
     def suggest_keys(self) -> Iterator[tuple[str, int]]:
         """(name suffix at a word start, position) for every form of every entity: autocomplete's keys."""

@@ -38,8 +38,12 @@ _INDEXES = """
 CREATE UNIQUE INDEX entity_iri ON entity (iri);
 CREATE UNIQUE INDEX form_text ON form (form);
 """
-# Entities read again and again (a popular city, the parties of agreements) stay unpickled.
+# Entities read again and again (a popular city, the parties of agreements) stay unpickled; the
+# postings of common trigrams and the positions of IRIs named again and again stay read. Bounded:
+# a posting list of a very common trigram is at most a few hundred kilobytes.
 ENTITY_CACHE = 4096
+GRAM_CACHE = 1024
+IRI_CACHE = 8192
 
 
 class StoredIndexError(DataDirError):
@@ -143,11 +147,13 @@ class StoredIndex(IndexReads):
         self.country_by_qid: dict[str, str] = pickle.loads(meta["country_by_qid"])
         self.status_names: dict[str, str] = pickle.loads(meta["status_names"])
         self.entities = _StoredEntities(self, pickle.loads(meta["entity_count"]))
-        self.by_iri = _Lookup(self, "SELECT position FROM entity WHERE iri = ?", _first)
+        self.by_iri = _Lookup(self, "SELECT position FROM entity WHERE iri = ?", _first, cached=IRI_CACHE)
         self.by_qid = _Lookup(self, "SELECT positions FROM qid WHERE qid = ?", _array)
         self.form_entities = _Lookup(self, "SELECT positions FROM form WHERE form = ?", _array)
         self.form_list = _Lookup(self, "SELECT form FROM form WHERE id = ?", _first)
-        self.postings = _Lookup(self, "SELECT form_ids FROM posting WHERE gram = ?", _array)
+        self.postings = _Lookup(
+            self, "SELECT form_ids FROM posting WHERE gram = ?", _array, cached=GRAM_CACHE
+        )
         self.agreements_of = _Lookup(self, "SELECT positions FROM agreements_of WHERE iri = ?", _array)
         self.networks_of = _Lookup(self, "SELECT networks FROM networks_of WHERE iri = ?", _unpickled)
 
@@ -160,6 +166,16 @@ class StoredIndex(IndexReads):
                     "SELECT positions FROM cell WHERE row = ? AND col = ?", (row + d_row, (col + d_col) % 360)
                 ):
                     found.extend(_array(blob))
+        return found
+
+    def entities_with_forms(self, form_ids: Iterable[int]) -> list[int]:
+        ids = list(form_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        found: list[int] = []
+        for (blob,) in self._rows(f"SELECT positions FROM form WHERE id IN ({marks})", tuple(ids)):
+            found.extend(_array(blob))
         return found
 
     def suggest_range(self, key: str, limit: int) -> list[tuple[str, int]]:
@@ -176,26 +192,35 @@ class StoredIndex(IndexReads):
         return connection.execute(sql, parameters).fetchall()
 
 
+_MISSING = object()
+
+
 class _Lookup:
     """A read-only mapping over one keyed query: `get`, `[]` and `in`, like the dicts it replaces."""
 
-    def __init__(self, index: StoredIndex, sql: str, convert) -> None:
+    def __init__(self, index: StoredIndex, sql: str, convert, cached: int = 0) -> None:
         self._index = index
         self._sql = sql
         self._convert = convert
+        if cached:
+            self._read = lru_cache(maxsize=cached)(self._read)
 
     def get(self, key, default=None):
-        rows = self._index._rows(self._sql, (key,))
-        return self._convert(rows[0][0]) if rows else default
+        found = self._read(key)
+        return default if found is _MISSING else found
 
     def __getitem__(self, key):
-        rows = self._index._rows(self._sql, (key,))
-        if not rows:
+        found = self._read(key)
+        if found is _MISSING:
             raise KeyError(key)
-        return self._convert(rows[0][0])
+        return found
 
     def __contains__(self, key) -> bool:
-        return bool(self._index._rows(self._sql, (key,)))
+        return self._read(key) is not _MISSING
+
+    def _read(self, key):
+        rows = self._index._rows(self._sql, (key,))
+        return self._convert(rows[0][0]) if rows else _MISSING
 
 
 class _StoredEntities:
