@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import pyoxigraph as ox
 
 from cdkg.matching import names
+from cdkg.matching.candidate_block import EMPTY, most_shared
 from cdkg.matching.describe import describe, entity_facts
 from cdkg.matching.evidence import InvalidQuery, QueryEvidence, read_evidence
 from cdkg.matching.index import EntityIndex, IndexedEntity, IndexReads, word_starts
@@ -103,14 +103,11 @@ class MatchingEngine:
     def _by_name(self, query_forms: Sequence[str], stripped: frozenset[str]) -> dict[int, tuple[float, str]]:
         """Entities whose forms share the most trigrams with the query's, each with its closest name."""
         index = self._index
-        shared: Counter[int] = Counter()
-        for form in query_forms:
-            for gram in names.trigrams(form):
-                shared.update(index.postings.get(gram, ()))
+        postings = [index.postings.get(gram, EMPTY) for form in query_forms for gram in names.trigrams(form)]
         positions: set[int] = set()
         for form in query_forms:
             positions.update(index.form_entities.get(form, ()))
-        positions.update(index.entities_with_forms(form_id for form_id, _ in shared.most_common(BLOCK_SIZE)))
+        positions.update(index.entities_with_forms(most_shared(postings, BLOCK_SIZE)))
         return {
             position: _closest_name(query_forms, index.entities[position], stripped) for position in positions
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from abc import ABC, abstractmethod
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -163,7 +164,8 @@ class EntityIndex(IndexReads):
         self.networks_of: dict[str, set[str]] = defaultdict(set)
         self.form_entities: dict[str, list[int]] = defaultdict(list)
         self.form_list: list[str] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
+        # Arrays of form ids (4 bytes each), as the candidate block counts them with numpy.
+        self.postings: dict[str, array] = defaultdict(lambda: array("I"))
         self.grid: dict[tuple[int, int], list[int]] = defaultdict(list)
         self._suggest_keys: list[tuple[str, int]] | None = None
         self._load()

@@ -13,6 +13,7 @@ import pickle
 import sqlite3
 import threading
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from functools import lru_cache
@@ -39,11 +40,11 @@ CREATE UNIQUE INDEX entity_iri ON entity (iri);
 CREATE UNIQUE INDEX form_text ON form (form);
 """
 # Entities read again and again (a popular city, the parties of agreements) stay unpickled; the
-# postings of common trigrams and the positions of IRIs named again and again stay read. Bounded:
-# a posting list of a very common trigram is at most a few hundred kilobytes.
+# postings of common trigrams and the positions of IRIs named again and again stay read, within a
+# budget of bytes (a posting list of a common trigram may be megabytes at ten million triples).
 ENTITY_CACHE = 4096
-GRAM_CACHE = 1024
-IRI_CACHE = 8192
+POSTINGS_CACHE_BYTES = 16 * 1024 * 1024
+IRI_CACHE_BYTES = 1024 * 1024
 
 
 class StoredIndexError(DataDirError):
@@ -147,12 +148,14 @@ class StoredIndex(IndexReads):
         self.country_by_qid: dict[str, str] = pickle.loads(meta["country_by_qid"])
         self.status_names: dict[str, str] = pickle.loads(meta["status_names"])
         self.entities = _StoredEntities(self, pickle.loads(meta["entity_count"]))
-        self.by_iri = _Lookup(self, "SELECT position FROM entity WHERE iri = ?", _first, cached=IRI_CACHE)
+        self.by_iri = _Lookup(
+            self, "SELECT position FROM entity WHERE iri = ?", _first, cache_bytes=IRI_CACHE_BYTES
+        )
         self.by_qid = _Lookup(self, "SELECT positions FROM qid WHERE qid = ?", _array)
         self.form_entities = _Lookup(self, "SELECT positions FROM form WHERE form = ?", _array)
         self.form_list = _Lookup(self, "SELECT form FROM form WHERE id = ?", _first)
         self.postings = _Lookup(
-            self, "SELECT form_ids FROM posting WHERE gram = ?", _array, cached=GRAM_CACHE
+            self, "SELECT form_ids FROM posting WHERE gram = ?", _array, cache_bytes=POSTINGS_CACHE_BYTES
         )
         self.agreements_of = _Lookup(self, "SELECT positions FROM agreements_of WHERE iri = ?", _array)
         self.networks_of = _Lookup(self, "SELECT networks FROM networks_of WHERE iri = ?", _unpickled)
@@ -196,14 +199,19 @@ _MISSING = object()
 
 
 class _Lookup:
-    """A read-only mapping over one keyed query: `get`, `[]` and `in`, like the dicts it replaces."""
+    """A read-only mapping over one keyed query: `get`, `[]` and `in`, like the dicts it replaces.
 
-    def __init__(self, index: StoredIndex, sql: str, convert, cached: int = 0) -> None:
+    With `cache_bytes`, recent answers are kept up to that many bytes, none above 1/64 of it.
+    """
+
+    def __init__(self, index: StoredIndex, sql: str, convert, cache_bytes: int = 0) -> None:
         self._index = index
         self._sql = sql
         self._convert = convert
-        if cached:
-            self._read = lru_cache(maxsize=cached)(self._read)
+        self._cache_bytes = cache_bytes
+        self._cache: OrderedDict = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
 
     def get(self, key, default=None):
         found = self._read(key)
@@ -219,8 +227,34 @@ class _Lookup:
         return self._read(key) is not _MISSING
 
     def _read(self, key):
+        if self._cache_bytes:
+            with self._lock:
+                found = self._cache.get(key, _MISSING)
+                if found is not _MISSING:
+                    self._cache.move_to_end(key)
+                    return found
         rows = self._index._rows(self._sql, (key,))
-        return self._convert(rows[0][0]) if rows else _MISSING
+        found = self._convert(rows[0][0]) if rows else _MISSING
+        if self._cache_bytes and found is not _MISSING:
+            self._keep(key, found)
+        return found
+
+    def _keep(self, key, value) -> None:
+        size = _bytes_of(value)
+        if size > self._cache_bytes // 64:
+            return
+        with self._lock:
+            if key in self._cache:
+                return
+            self._cache[key] = value
+            self._held += size
+            while self._held > self._cache_bytes:
+                _, dropped = self._cache.popitem(last=False)
+                self._held -= _bytes_of(dropped)
+
+
+def _bytes_of(value) -> int:
+    return len(value) * value.itemsize if isinstance(value, array) else 64
 
 
 class _StoredEntities:
