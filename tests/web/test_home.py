@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections import Counter
 
 import requests
 
 from cdkg.graph.datadir import DataDir
+from cdkg.graph.dataset_counts import FIGURES_FILE, agreements_per_decade, count_dataset
+from cdkg.graph.served import ServedGraph
 from tests.conftest import LiveServer
 
 PROLOGUE = (
@@ -118,3 +122,29 @@ def test_home_page_without_a_build_says_what_to_do(tmp_path):
     assert response.status_code == 503
     assert "cdkg build" in response.text
     assert 'id="site-footer"' in response.text
+
+
+def test_the_build_keeps_its_figures_and_the_home_page_shows_them_without_counting(
+    default_data_dir, tmp_path
+):
+    build = default_data_dir.current()
+    kept = json.loads((build.store_path.parent / FIGURES_FILE).read_text(encoding="utf-8"))
+    store = ServedGraph(default_data_dir).open().store
+    assert kept["counts"] == count_dataset(store)
+    assert kept["decades"]["agreements"] == agreements_per_decade(store).agreements
+
+    # A copy whose kept figures say something no store would: the page shows what the build kept.
+    copy = DataDir(tmp_path / "data")
+    shutil.copytree(default_data_dir.root, copy.root)
+    figures_path = copy.current().store_path.parent / FIGURES_FILE
+    marked = {**kept, "counts": {**kept["counts"], "cities": 123456789}}
+    figures_path.write_text(json.dumps(marked), encoding="utf-8")
+    with LiveServer(copy) as server:
+        shown = _shown_counts(requests.get(f"{server.url}/", timeout=60).text)
+    assert shown["cities"] == 123456789
+
+    # A build from before builds kept figures is counted by the server.
+    figures_path.unlink()
+    with LiveServer(copy) as server:
+        shown = _shown_counts(requests.get(f"{server.url}/", timeout=60).text)
+    assert shown == kept["counts"]

@@ -6,9 +6,12 @@ home page shows them and the tests compare them with the same questions asked of
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -97,6 +100,33 @@ def agreements_per_decade(store: ox.Store) -> DecadeCounts:
         dated=len(chosen),
         by_precision=dict(Counter(precision for _, precision in chosen.values())),
     )
+
+
+FIGURES_FILE = "dataset-figures.json"
+
+
+def write_dataset_figures(store: ox.Store, build_dir: Path) -> None:
+    """Count a build before it is published and keep the figures beside it, so no server counts them."""
+    figures = {"counts": count_dataset(store), "decades": asdict(agreements_per_decade(store))}
+    path = Path(build_dir) / FIGURES_FILE
+    temporary = path.with_name(path.name + ".partial")
+    temporary.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def read_dataset_figures(build_dir: Path) -> tuple[dict[str, int], DecadeCounts] | None:
+    """The figures `cdkg build` kept for a build; None for an older build, or if they are unreadable."""
+    try:
+        figures = json.loads((Path(build_dir) / FIGURES_FILE).read_text(encoding="utf-8"))
+        decades = figures["decades"]
+        return dict(figures["counts"]), DecadeCounts(
+            per_decade={int(decade): count for decade, count in decades["per_decade"].items()},
+            agreements=decades["agreements"],
+            dated=decades["dated"],
+            by_precision=dict(decades["by_precision"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _year(date: ox.Literal) -> int | None:

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, render_template
 
 from cdkg.graph.datadir import DataDirError
-from cdkg.graph.dataset_counts import COUNT_QUERIES, DecadeCounts, agreements_per_decade, count_dataset
+from cdkg.graph.dataset_counts import (
+    COUNT_QUERIES,
+    DecadeCounts,
+    agreements_per_decade,
+    count_dataset,
+    read_dataset_figures,
+)
 from cdkg.graph.per_build import PerBuild
 from cdkg.graph.served import OpenBuild
 from cdkg.web import served_graph
@@ -59,6 +65,10 @@ def _figures() -> PerBuild[HomeFigures]:
 
 
 def _count(opened: OpenBuild) -> HomeFigures:
+    kept = read_dataset_figures(opened.build.store_path.parent)
+    if kept is not None and set(kept[0]) == set(COUNT_QUERIES):
+        return HomeFigures(*kept)
+    # A build from before builds kept their figures: counted here, once.
     return HomeFigures(count_dataset(opened.store), agreements_per_decade(opened.store))
 
 
