@@ -22,6 +22,7 @@ from cdkg import __version__
 from cdkg.config import ShippedSources
 from cdkg.graph.datadir import DataDir
 from cdkg.graph.dataset_counts import write_dataset_figures
+from cdkg.graph.label_file import write_label_file
 from cdkg.graph.remote_publication import load_build_into_engine
 from cdkg.graph.remote_store import RemoteStoreError
 from cdkg.graph.store_config import RemoteStoreConfig, StoreConfigError
@@ -162,6 +163,7 @@ def _build_locked(
         store.flush()
         write_build_index(store, build_dir)
         write_dataset_figures(store, build_dir)
+        write_label_file(store, build_dir)
         remote_graphs = (
             _load_into_engine(store, build_id, build_dir, remote, graphs, triples) if remote else None
         )

@@ -2,7 +2,8 @@
 
 A query matches a label when it is a prefix or a substring of it once both are folded: case,
 accents and punctuation ignored ("eskisehir" finds "Eskişehir", "saint josse" "Saint-Josse").
-SPARQL cannot fold accents, so the labels are held in memory, one index per build.
+SPARQL cannot fold accents, so the labels are indexed once per build: here in memory, and by
+`cdkg build` in a file the server searches (cdkg.graph.label_file).
 """
 
 from __future__ import annotations
@@ -79,6 +80,16 @@ class LabelIndex:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def entries(self) -> list[_Entry]:
+        """Every label, ordered by resource, preferred labels first (the order ties are broken in)."""
+        return self._entries
+
+    @property
+    def types(self) -> dict[str, tuple[str, str]]:
+        """Each resource's most specific type and that type's label."""
+        return self._types
 
     def search(self, query: str, limit: int = 20) -> list[LabelMatch]:
         """Resources with a label holding `query`, best first: whole label, then prefix, word start, inside.

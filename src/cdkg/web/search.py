@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from cdkg.graph.datadir import DataDirError
+from cdkg.graph.label_file import StoredLabelIndex, open_label_index
 from cdkg.graph.label_index import LabelIndex, LabelMatch
 from cdkg.graph.per_build import PerBuild
 from cdkg.namespaces import BASE
@@ -54,10 +55,11 @@ def resource_path(iri: str) -> str:
     return "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
 
 
-def _index() -> LabelIndex:
+def _index() -> LabelIndex | StoredLabelIndex:
     opened = served_graph(current_app).open()
     per_build = current_app.extensions.setdefault(
-        "cdkg_label_index", PerBuild(lambda build: LabelIndex.of_store(build.store))
+        "cdkg_label_index",
+        PerBuild(lambda opened: open_label_index(opened.build.store_path.parent, opened.store)),
     )
     return per_build.get(opened)
 
