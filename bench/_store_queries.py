@@ -74,12 +74,14 @@ class Page:
 
 
 def pages(city_label: str) -> list[Page]:
-    """The resource page of the city, the home page, and a reconciliation of the city's name."""
+    """The resource page of the city, the home page, a search for the city's name and its reconciliation."""
     batch = {"q0": {"query": city_label, "type": "https://w3id.org/cdkg/ontology#City", "limit": 5}}
     reconcile = "/reconcile?" + urllib.parse.urlencode({"queries": json.dumps(batch)})
+    search = "/search?" + urllib.parse.urlencode({"q": city_label, "format": "json"})
     return [
         Page("resource", f"resource page /doc/actor/{CITY_QID}", f"/doc/actor/{CITY_QID}", HTML),
         Page("home", "home page /", "/", HTML),
+        Page("search", "search of one name", search, {"Accept": "application/json"}),
         Page("reconcile", "reconciliation of one name", reconcile, {"Accept": "application/json"}),
     ]
 
@@ -101,6 +103,16 @@ def solution_values(body: bytes, who: str, what: str) -> list[tuple]:
     except (ValueError, KeyError, TypeError) as exc:
         raise RuntimeError(f"{who} gave no SPARQL JSON results to the {what}: {body[:300]!r}") from exc
     return [tuple(row[var]["value"] if var in row else None for var in variables) for row in rows]
+
+
+def check_search(body: bytes, city_iri_end: str) -> None:
+    """The search answer must hold the city, else the measure is of nothing."""
+    try:
+        results = json.loads(body)["results"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RuntimeError(f"the search answer is not what /search gives: {body[:300]!r}") from exc
+    if not any(str(result.get("iri", "")).endswith(city_iri_end) for result in results):
+        raise RuntimeError(f"the search for the city's name did not find it: {body[:300]!r}")
 
 
 def check_reconciliation(body: bytes, city_iri_end: str) -> None:

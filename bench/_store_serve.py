@@ -29,13 +29,14 @@ from _store_queries import (
     Page,
     SparqlQuery,
     check_reconciliation,
+    check_search,
     pages,
     solution_values,
     sparql_path,
 )
 
-REQUESTS = {"small": 1000, "aggregate": 40, "resource": 200, "home": 100, "reconcile": 100}
-QUICK_REQUESTS = {"small": 100, "aggregate": 10, "resource": 30, "home": 20, "reconcile": 20}
+REQUESTS = {"small": 1000, "aggregate": 40, "resource": 200, "home": 100, "search": 200, "reconcile": 100}
+QUICK_REQUESTS = {"small": 100, "aggregate": 10, "resource": 30, "home": 20, "search": 30, "reconcile": 20}
 ROUNDS = 2
 REQUEST_TIMEOUT = 120
 # The first request of a page may build a per-build index (reconciliation's, at 10M triples: minutes).
@@ -151,6 +152,8 @@ def _checked_page(port: int, page: Page) -> tuple[bytes, float]:
     first_seconds = time.perf_counter() - started
     if page.key == "reconcile":
         check_reconciliation(first, f"/{CITY_QID}")
+    if page.key == "search":
+        check_search(first, f"/{CITY_QID}")
     second = _get_ok(port, page.path, page.headers, "cdkg", page.name)
     if first != second:
         raise RuntimeError(f"the {page.name} changed between two requests: its load cannot be checked")
