@@ -9,14 +9,11 @@ import re
 import requests
 from requests.auth import AuthBase, HTTPDigestAuth, _basic_auth_str
 
+from cdkg.graph.remote_errors import RemoteStoreError
 from cdkg.graph.store_config import CREDENTIALS_ENVIRONMENT
 
 _USER_ENV, _PASSWORD_ENV = CREDENTIALS_ENVIRONMENT
 _MESSAGE_CHARS = 600
-
-
-class RemoteStoreError(RuntimeError):
-    """A remote engine failed or answered unusably: what failed, where, and what to check."""
 
 
 class ChallengedAuth(HTTPDigestAuth):

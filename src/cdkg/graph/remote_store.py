@@ -10,7 +10,8 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 import requests
 
-from cdkg.graph.remote_http import RemoteStoreError, engine_message, engine_session, refused, send
+from cdkg.graph.remote_errors import EngineCutResult, EngineTimeout, RemoteStoreError
+from cdkg.graph.remote_http import engine_message, engine_session, refused, send
 from cdkg.graph.remote_loader import N_TRIPLES, SPARQL_XML, RemoteLoader
 from cdkg.graph.sparql_tokens import dataset_clauses, keywords, rewrite_graph_iris
 from cdkg.graph.store_config import (
@@ -30,20 +31,6 @@ _ENGINE_STOP_SECONDS = 10
 # Virtuoso's ResultSetMaxRows when nobody changed it.
 VIRTUOSO_DEFAULT_MAX_ROWS = 10_000
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-
-
-class EngineCutResult(RemoteStoreError):
-    """A SELECT result the engine cut at its own row limit, with the rows it did send (`solutions`) and
-    that `limit`: a caller that caps results itself may send them as a result cut, saying so."""
-
-    def __init__(self, message: str, solutions: ox.QuerySolutions, limit: int) -> None:
-        super().__init__(message)
-        self.solutions = solutions
-        self.limit = limit
-
-
-class EngineTimeout(RemoteStoreError):
-    """The engine stopped the query at the time it was given (`timeout`), so its work ended there too."""
 
 
 class RemoteGraphStore:
