@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from cdkg.web import close_query_workers, create_app, endpoint_settings
+from cdkg.web import close_query_workers, create_app
 from cdkg.web.endpoint_settings import EndpointSettings
 
 # Seconds the server waits for a request thread to finish on shutdown before killing its process.
@@ -37,13 +37,15 @@ def serve(
 ) -> None:
     """Serve until interrupted; `config` sets the endpoint's limits (see cdkg.web.endpoint_settings).
 
-    The app is made here first, so that a setting it cannot use fails before anything listens;
-    each server process then makes its own (it opens no store and starts no query worker until a
-    request needs one). `threads` defaults to one per query worker (each waits on its worker's
-    pipe) and one more for pages. `access_log` writes one line per request to stdout; off by default.
+    The settings are read here first, so that one the app cannot use fails before anything
+    listens; each server process then makes its own app (it opens no store and starts no query
+    worker until a request needs one), and this process, which only supervises them, makes none.
+    `threads` defaults to one per query worker (each waits on its worker's pipe) and one more for
+    pages. `access_log` writes one line per request to stdout; off by default.
     """
-    app = create_app(data_dir, **config)
+    settings = EndpointSettings.from_config(config)
     if development:
+        app = create_app(data_dir, **config)
         try:
             app.run(host=host, port=port, debug=False, threaded=True)
         finally:
@@ -60,7 +62,7 @@ def serve(
         # HTTP/1.1 only, as SPARQL clients speak it: no HTTP/2 bodies without a length to guard.
         http=HTTPModes.http1,
         workers=workers,
-        blocking_threads=request_threads(threads, endpoint_settings(app)),
+        blocking_threads=request_threads(threads, settings),
         log_access=access_log,
         workers_kill_timeout=SHUTDOWN_SECONDS,
         websockets=False,
