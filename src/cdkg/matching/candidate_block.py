@@ -32,11 +32,15 @@ def most_shared(postings: Sequence[array], limit: int) -> list[int]:
     for ids in lists:
         # A form's trigrams are a set, so an id is at most once in a list: fancy += counts it once.
         counts[ids] += 1
-    present = int(np.count_nonzero(counts))
-    if present <= limit:
-        return np.flatnonzero(counts).tolist()
-    # The limit-th largest count: every form above it is in, and as many at it as there is room for.
-    threshold = np.partition(counts, len(counts) - limit)[len(counts) - limit]
-    above = np.flatnonzero(counts > threshold)
-    at = np.flatnonzero(counts == threshold)[: limit - len(above)]
+    found = np.flatnonzero(counts)
+    if len(found) <= limit:
+        return found.tolist()
+    found_counts = counts[found]
+    # The limit-th largest count, from a histogram of the counts (small numbers, many equal:
+    # np.partition is slow on such arrays): every form above it is in, and as many at it as fit.
+    forms_per_count = np.bincount(found_counts)
+    at_least = np.cumsum(forms_per_count[::-1])
+    threshold = len(forms_per_count) - 1 - int(np.argmax(at_least >= limit))
+    above = found[found_counts > threshold]
+    at = found[found_counts == threshold][: limit - len(above)]
     return np.concatenate((above, at)).tolist()
