@@ -181,8 +181,7 @@ def test_a_resource_iri_answers_303_then_turtle_and_a_page_with_its_partners(ser
 
 def _named(found: set[ox.Triple]) -> set[ox.Triple]:
     """The triples every store gives alike: not those with blank nodes (an engine holds them as skolem
-    IRIs), not an import's own record (each data directory imported at its own time), not WKT literals
-    (Virtuoso rewrites them, see test_wkt_literals_come_back_as_loaded)."""
+    IRIs), not an import's own record (each data directory imported at its own time)."""
     return {
         t
         for t in found
@@ -190,21 +189,18 @@ def _named(found: set[ox.Triple]) -> set[ox.Triple]:
         and not isinstance(t.object, ox.BlankNode)
         and ".well-known/genid/" not in str(t)
         and not t.subject.value.startswith(IMPORT_RECORDS)
-        and t.predicate.value != GEO_AS_WKT
     }
 
 
-def test_wkt_literals_come_back_as_loaded(served, reference, request):
-    if served[0].kind == "virtuoso":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="Virtuoso 7.2 stores geo:wktLiteral as its own virtrdf:Geometry and answers "
-                "'POINT(…)' with that datatype (pages and reconciliation read both alike)",
-            )
-        )
+def test_wkt_literals_come_back_as_loaded_and_can_be_asked_for(served, reference):
     query = f"SELECT ?g ?w WHERE {{ <{FRANKFURT}> <{GEO}hasGeometry> ?g . ?g <{GEO_AS_WKT}> ?w }}"
-    assert rows(served[1], query) == rows(reference, query)
+    found = rows(served[1], query)
+    assert found and found == rows(reference, query)
+    wkt = found[0]["w"]
+    assert wkt["datatype"] == GEO + "wktLiteral"
+    point = f'"{wkt["value"]}"^^<{wkt["datatype"]}>'
+    answer = sparql(served[1], f"ASK {{ <{FRANKFURT}> <{GEO}hasGeometry>/<{GEO_AS_WKT}> {point} }}")
+    assert answer.status_code == 200 and answer.json()["boolean"] is True
 
 
 def _partner_links(page: str) -> set[str]:

@@ -248,3 +248,27 @@ def test_virtuoso_graph_store_put_with_a_chunked_body_answers_201_and_loads_noth
     assert endpoint.count(graph) == 0
     assert endpoint.put_graph(graph, b'<urn:cdkg-test:a> <urn:cdkg-test:b> "1" .\n').status_code < 300
     assert endpoint.count(graph) == 1
+
+
+def test_virtuoso_rewrites_wkt_literals_and_refuses_them_in_queries(virtuoso_server):
+    endpoint = virtuoso_server.endpoint
+    graph = fresh_graph("wkt")
+    wkt = "http://www.opengis.net/ont/geosparql#wktLiteral"
+    loaded = (
+        f'<urn:cdkg-test:berlin> <urn:cdkg-test:at> "Point(13.38333333333333 52.51666666666667)"^^<{wkt}> .\n'
+        f'<urn:cdkg-test:rome> <urn:cdkg-test:at> "Point(12.50 41.90)"^^<{wkt}> .\n'
+    )
+    assert endpoint.put_graph(graph, loaded.encode()).status_code == 201
+    rows = endpoint.get(
+        "SELECT ?s ?w (DATATYPE(?w) AS ?type) WHERE { ?s ?p ?w } ORDER BY ?s", default_graphs=[graph]
+    ).json()["results"]["bindings"]
+    assert [(row["w"]["value"], row["type"]["value"]) for row in rows] == [
+        ("POINT(13.383333333333 52.516666666667)", VIRTRDF_GRAPH + "Geometry"),
+        ("POINT(12.5 41.9)", VIRTRDF_GRAPH + "Geometry"),
+    ]
+    constant = endpoint.get(f'ASK {{ ?s ?p "Point(12.5 41.9)"^^<{wkt}> }}', default_graphs=[graph])
+    assert constant.status_code == 500 and "Bad datatype code" in constant.text
+    crs84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    with_crs = f'<urn:cdkg-test:x> <urn:cdkg-test:at> "{crs84} Point(1 2)"^^<{wkt}> .\n'
+    refused = endpoint.put_graph(fresh_graph("wkt-crs"), with_crs.encode())
+    assert refused.status_code == 500 and "non-geometry content" in refused.text

@@ -211,6 +211,31 @@ def test_quads_for_pattern_reads_the_default_graph_a_named_graph_or_all(build):
     assert list(build.store.quads_for_pattern(ox.BlankNode("b0"), None, None, None)) == []
 
 
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+POINTS = ("Point(13.38333333333333 52.51666666666667)", "Point(12.50 41.90)")
+
+
+def test_wkt_literals_come_back_exactly_as_loaded_and_can_be_named_in_queries(remote_endpoint, monkeypatch):
+    use_credentials(remote_endpoint, monkeypatch)
+    wkt = ox.NamedNode(WKT)
+    graphs = {
+        CITIES: [t(f"city{i}", "asWKT", ox.Literal(point, datatype=wkt)) for i, point in enumerate(POINTS)]
+    }
+    graphs[ONTOLOGY] = [ox.Triple(ox.NamedNode(EX + "asWKT"), ox.NamedNode(EX + "range"), wkt)]
+    store = load(engine_config(remote_endpoint), graphs).store
+    found = store.query(f"SELECT ?w WHERE {{ ?c <{EX}asWKT> ?w }} ORDER BY ?c")
+    assert [row["w"] for row in found] == [ox.Literal(point, datatype=wkt) for point in POINTS]
+    prefixed = (
+        f'PREFIX geo: <http://www.opengis.net/ont/geosparql#> ASK {{ ?c ?p "{POINTS[1]}"^^geo:wktLiteral }}'
+    )
+    assert bool(store.query(prefixed))
+    typed = store.query(f"SELECT ?c WHERE {{ ?c ?p ?w FILTER(DATATYPE(?w) = <{WKT}>) }}")
+    assert len(list(typed)) == 2
+    assert [triple.object for triple in store.query(f"CONSTRUCT WHERE {{ ?p <{EX}range> ?r }}")] == [wkt]
+    quads = store.quads_for_pattern(None, None, ox.Literal(POINTS[0], datatype=wkt), ox.NamedNode(CITIES))
+    assert [quad.subject.value for quad in quads] == [EX + "city0"]
+
+
 def test_a_long_query_goes_by_form_post_and_is_answered(build):
     padding = " ".join(f"<{EX}unknown-{i}>" for i in range(200))
     rows = build.store.query(f"SELECT ?s WHERE {{ VALUES ?s {{ {padding} <{EX}le-mans> }} ?s ?p ?o }}")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from cdkg.graph.sparql_tokens import dataset_clauses, keywords, rewrite_graph_iris, trailing_limit
+from cdkg.graph.sparql_tokens import (
+    dataset_clauses,
+    keywords,
+    rename_iris,
+    rewrite_graph_iris,
+    trailing_limit,
+)
 
 LOGICAL = "https://w3id.org/cdkg/graph/"
 PHYSICAL = "https://w3id.org/cdkg/graph/build/b1/"
@@ -169,3 +175,32 @@ def test_every_found_limit_is_one_the_engine_applies():
         store.add(ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/p"), ox.Literal(i)))
     for query in ("SELECT * { ?s ?p ?o } LIMIT 10", "SELECT * { ?s ?p ?o } OFFSET 25 LIMIT 10"):
         assert len(list(store.query(query))) <= trailing_limit(query)
+
+
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+STAND_IN = "https://w3id.org/cdkg/.well-known/engine-stand-in/geosparql-wktLiteral"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        f"<{WKT}>",
+        "geo:wktLiteral",
+        "<#wktLiteral>",
+        "geo:\\u0077ktLiteral",
+    ],
+)
+def test_an_iri_is_renamed_wherever_it_stands_however_it_is_written(written):
+    query = (
+        "PREFIX geo: <http://www.opengis.net/ont/geosparql#> BASE <http://www.opengis.net/ont/geosparql> "
+        f'SELECT ?w WHERE {{ ?s ?p "POINT(1 2)"^^{written} . ?p <urn:range> {written} '
+        f"FILTER(DATATYPE(?w) = {written}) }}"
+    )
+    renamed = rename_iris(query, {WKT: STAND_IN})
+    assert renamed.count(f"<{STAND_IN}>") == 3
+    assert "wktLiteral>" not in renamed.replace(f"<{STAND_IN}>", "")
+
+
+def test_renaming_iris_leaves_strings_other_iris_and_unchanged_prefixed_names_as_written():
+    query = f'PREFIX geo: <http://www.opengis.net/ont/geosparql#> SELECT * {{ ?s geo:asWKT "<{WKT}>" }}'
+    assert rename_iris(query, {WKT: STAND_IN}) == query

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from cdkg.graph.engine_stand_ins import TermStandIns, stand_ins_for
 from cdkg.graph.remote_http import RemoteStoreError, engine_session, refused, send
 from cdkg.graph.store_config import RemoteStoreConfig
 
@@ -31,6 +32,9 @@ class RemoteLoader:
         self.config = config
         self.batch_triples = batch_triples
         self.timeout = timeout
+        # Original IRI -> the stand-in this engine holds instead (see cdkg.graph.engine_stand_ins).
+        self.stand_ins = stand_ins_for(config.kind)
+        self._terms = TermStandIns(self.stand_ins)
         self._session = engine_session()
 
     def load_graph(self, physical: str, triples: Iterable[ox.Triple | ox.Quad], expected: int) -> None:
@@ -39,9 +43,12 @@ class RemoteLoader:
         Each batch is N-Triples written by pyoxigraph from terms of our own store, so valid by construction
         (Virtuoso would load invalid N-Triples without complaint); each is sent whole with its
         Content-Length, since Virtuoso answers 201 to a chunked body and loads nothing. On a wrong count
-        the graph is dropped and RemoteStoreError raised.
+        the graph is dropped and RemoteStoreError raised. IRIs the engine cannot hold as written are
+        loaded as their stand-ins (`stand_ins`).
         """
         statements = (_triple_of(t, physical) for t in triples)
+        if self._terms:
+            statements = map(self._terms.triple, statements)
         for number, batch in enumerate(_batches(statements, self.batch_triples), start=1):
             body = ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
             doing = f"loading batch {number} ({len(batch)} triples) into <{physical}>"

@@ -49,7 +49,7 @@ def load_build_into_engine(
     """Copy every named graph and the merged default graph of a staged store into the engine, counted.
 
     `graphs` maps each logical named graph to its triple count in `store`, `default_triples` counts the
-    merged default graph. Returns the physical names;
+    merged default graph. Returns the physical names, and the stand-in IRIs the engine was given;
     on any failure drops everything loaded for this build and raises RemoteStoreError.
     """
     names = remote_graph_names(build_id, graphs)
@@ -57,6 +57,8 @@ def load_build_into_engine(
         json.dumps({"store": config.as_dict(), "remote_graphs": names}, indent=2), "utf-8"
     )
     loader = RemoteLoader(config)
+    if loader.stand_ins:
+        names["stand_ins"] = loader.stand_ins
     try:
         for logical, physical in names["named"].items():
             triples = _skolemized(store, ox.NamedNode(logical), build_id)
@@ -97,7 +99,10 @@ def remote_store_of(build_id: str, info: dict, timeout: float = 60) -> RemoteGra
     if "store" not in info:
         return None
     config = RemoteStoreConfig.from_dict(info["store"])
-    return RemoteGraphStore(config, build_id, sorted(info["remote_graphs"]["named"]), timeout=timeout)
+    graphs = info["remote_graphs"]
+    return RemoteGraphStore(
+        config, build_id, sorted(graphs["named"]), timeout=timeout, stand_ins=graphs.get("stand_ins", {})
+    )
 
 
 def remote_build_record(info: dict) -> dict | None:

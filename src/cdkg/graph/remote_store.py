@@ -4,12 +4,13 @@ become logical again (a byte replace of the build's unique graph prefix, before 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 import requests
 
+from cdkg.graph.engine_stand_ins import rename_to_stand_ins, restore_stood_in, stand_ins_for
 from cdkg.graph.remote_errors import EngineCutResult, EngineTimeout, RemoteStoreError
 from cdkg.graph.remote_http import engine_message, engine_session, refused, send
 from cdkg.graph.remote_loader import N_TRIPLES, SPARQL_XML, RemoteLoader
@@ -41,6 +42,8 @@ class RemoteGraphStore:
     result rows (Virtuoso's ResultSetMaxRows, 10,000 unless given): a CONSTRUCT or DESCRIBE answer that
     reaches it may have been cut without a sign, so it is refused, and quads_for_pattern pages below it.
     `timeout` bounds each request, and Virtuoso is told it too, so that the engine's work stops with it.
+    `stand_ins` are the IRIs the build was loaded with in place of others (the loader's, by default):
+    queries name the stand-ins, answers the originals.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class RemoteGraphStore:
         *,
         timeout: float = 60,
         engine_max_rows: int | None = None,
+        stand_ins: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
         self.build_id = build_id
@@ -59,6 +63,7 @@ class RemoteGraphStore:
         if engine_max_rows is None and config.kind == "virtuoso":
             engine_max_rows = VIRTUOSO_DEFAULT_MAX_ROWS
         self.engine_max_rows = engine_max_rows
+        self.stand_ins = dict(stand_ins_for(config.kind) if stand_ins is None else stand_ins)
         self._prefix = build_graph_prefix(build_id)
         self._merged = merged_default_graph(build_id)
         self._physical_named = [self._rename(graph) for graph in self.named_graphs]
@@ -101,6 +106,8 @@ class RemoteGraphStore:
             text, default, named, N_TRIPLES if graph_result else SPARQL_XML, cut_allowed=not graph_result
         )
         body = response.content.replace(self._prefix.encode(), GRAPH.encode())
+        if self.stand_ins:
+            body = restore_stood_in(body, self.stand_ins)
         if graph_result:
             return self._triples(body)
         try:
@@ -209,6 +216,8 @@ class RemoteGraphStore:
         self, query: str, default: list[str], named: list[str], accept: str, cut_allowed: bool = False
     ) -> requests.Response:
         """The engine's answer; a result it cut at its row limit is refused unless `cut_allowed`."""
+        if self.stand_ins:
+            query = rename_to_stand_ins(query, self.stand_ins)
         params = [("query", query), *(("default-graph-uri", g) for g in default)]
         params += [("named-graph-uri", g) for g in named]
         waited = self.timeout
@@ -226,11 +235,11 @@ class RemoteGraphStore:
             options["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
             response = send(self._session, "POST", self.config.query_url, data=encoded, **options)
         if response.status_code == 400:
-            message = engine_message(response).replace(self._prefix, GRAPH)
+            message = restore_stood_in(engine_message(response).replace(self._prefix, GRAPH), self.stand_ins)
             raise SyntaxError(f"the query was refused by the SPARQL engine: {message}")
         if response.status_code != 200:
             error = refused(response, doing)
-            raise RemoteStoreError(str(error).replace(self._prefix, GRAPH))
+            raise RemoteStoreError(restore_stood_in(str(error).replace(self._prefix, GRAPH), self.stand_ins))
         if "X-SPARQL-MaxRows" in response.headers and not cut_allowed:
             raise RemoteStoreError(self._cut_message(response.headers["X-SPARQL-MaxRows"]))
         if response.headers.get("X-SQL-State") == "S1TAT":

@@ -1,4 +1,4 @@
-"""A query's text as SPARQL tokens, and the renaming of the graphs it names, without parsing it.
+"""A query's text as SPARQL tokens, and the renaming of the graphs or other IRIs it names, unparsed.
 
 The scan walks the query left to right, taking whole tokens (strings, IRIs, comments, variables,
 prefixed names with their escapes, words), so a keyword is only ever found where the parser
@@ -8,7 +8,7 @@ would find one: `"SERVICE"`, `?service`, `ex:public-service` or `ex:a\\#` hide n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urljoin
 
 _PN_LOCAL_CHAR = r"(?:[\w\-.:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
@@ -67,6 +67,30 @@ def rewrite_graph_iris(
     IRI anywhere else (a subject, a VALUES row, a string) is left as written. Codepoint escapes are
     decoded first, as the SPARQL grammar does, so an escaped IRI cannot slip past.
     """
+
+    def names_graph(previous: list[str]) -> bool:
+        return (
+            (previous[-1:] == ["GRAPH"] and "GRAPH" in clauses)
+            or (previous[-1:] == ["FROM"] and "FROM" in clauses)
+            or (previous[-2:] == ["FROM", "NAMED"] and "FROM NAMED" in clauses)
+        )
+
+    return _rewrite_iris(query, rename, names_graph, expand_prefixed_names=True)
+
+
+def rename_iris(query: str, renamed: Mapping[str, str]) -> str:
+    """The query with every IRI it writes that is a key of `renamed` (as `<…>`, relative to its BASE, or
+    as a prefixed name) replaced by its value, wherever it stands; strings are left as written."""
+    return _rewrite_iris(query, lambda iri: renamed.get(iri, iri), lambda previous: True)
+
+
+def _rewrite_iris(
+    query: str,
+    rename: Callable[[str], str],
+    where: Callable[[list[str]], bool],
+    expand_prefixed_names: bool = False,
+) -> str:
+    """The query with the IRIs for which `where(the two tokens before)` holds replaced by `rename(iri)`."""
     if _CODEPOINT_ESCAPE.search(query):
         query = decode_codepoint_escapes(query)
     prefixes: dict[str, str] = {}
@@ -89,16 +113,11 @@ def rewrite_graph_iris(
                 base = _resolve(iri.group()[1:-1], base)
             previous = []
             continue
-        names_graph = (
-            (previous[-1:] == ["GRAPH"] and "GRAPH" in clauses)
-            or (previous[-1:] == ["FROM"] and "FROM" in clauses)
-            or (previous[-2:] == ["FROM", "NAMED"] and "FROM NAMED" in clauses)
-        )
-        if names_graph and kind in ("iri", "pname"):
-            iri = _graph_iri(kind, text, prefixes, base)
+        if kind in ("iri", "pname") and where(previous):
+            iri = _written_iri(kind, text, prefixes, base)
             if iri is not None:
                 renamed = rename(iri)
-                if renamed != iri or kind == "pname":
+                if renamed != iri or (kind == "pname" and expand_prefixed_names):
                     replacements.append((token.start(), token.end(), f"<{renamed}>"))
         previous = (previous + [upper or kind])[-2:]
     for start, end, text in reversed(replacements):
@@ -121,7 +140,7 @@ def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
     return default, named
 
 
-def _graph_iri(kind: str, text: str, prefixes: dict[str, str], base: str | None) -> str | None:
+def _written_iri(kind: str, text: str, prefixes: dict[str, str], base: str | None) -> str | None:
     if kind == "iri":
         return _resolve(text[1:-1], base)
     prefix, _, local = text.partition(":")
