@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from cdkg.build import BuildError, build_graph, import_and_build
 from cdkg.cli import main
 from cdkg.graph.datadir import DROPS_OWED_FILE, KEEP_PREVIOUS_BUILDS, DataDir
+from cdkg.graph.engine_stand_ins import stand_ins_for
 from cdkg.graph.remote_store import RemoteLoader, RemoteStoreError
 from cdkg.graph.store_config import RemoteStoreConfig
 from cdkg.ingest.wikidata_import import prepare_twinning_import
@@ -69,6 +70,7 @@ def test_build_json_names_the_store_and_every_graph_the_engine_holds_counted(eng
         "ASK { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }", default_graphs=list(held)
     )
     assert not blank, "blank nodes reached the engine unskolemized"
+    assert names.get("stand_ins", {}) == stand_ins_for(engine.config.kind)
 
 
 def test_the_server_reads_the_engine_not_the_local_staging_store(engine, tmp_path):

@@ -11,6 +11,8 @@ from cdkg.graph.engine_stand_ins import (
     restore_stood_in,
     stand_ins_for,
 )
+from cdkg.graph.remote_publication import remote_graph_names, remote_store_of
+from cdkg.graph.store_config import RemoteStoreConfig
 
 EX = "https://w3id.org/cdkg/test/"
 STAND_INS = stand_ins_for("virtuoso")
@@ -49,3 +51,12 @@ def test_queries_naming_the_wkt_iri_name_its_stand_in_and_others_are_left_unscan
     assert f"<{STAND_IN}>" in rename_to_stand_ins(escaped, STAND_INS)
     plain = "SELECT * WHERE { ?s ?p ?o }"
     assert rename_to_stand_ins(plain, STAND_INS) is plain
+
+
+def test_a_build_is_read_with_the_stand_ins_its_record_names_and_none_when_it_names_none():
+    config = RemoteStoreConfig.parse("virtuoso+http://127.0.0.1:8890")
+    names = remote_graph_names("b1", ["https://w3id.org/cdkg/graph/ontology"])
+    recorded = {"store": config.as_dict(), "remote_graphs": {**names, "stand_ins": STAND_INS}}
+    assert remote_store_of("b1", recorded).stand_ins == STAND_INS
+    older = {"store": config.as_dict(), "remote_graphs": names}
+    assert remote_store_of("b1", older).stand_ins == {}
