@@ -236,12 +236,10 @@ def _add_labels(store: ox.Store, description: ResourceDescription) -> None:
     iris = list(named)[:MAX_LABELLED]
     if len(named) > MAX_LABELLED:
         description.truncated.append(f"labels of the first {MAX_LABELLED} linked resources only")
-    predicates = ", ".join(f"<{p}>" for p in LABEL_PREDICATES)
     for start in range(0, len(iris), 500):
-        values = " ".join(iri_term(i) for i in iris[start : start + 500])
+        pairs = _subject_predicate_pairs(iris[start : start + 500], LABEL_PREDICATES)
         rows = store.query(
-            f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?label "
-            f"FILTER(?p IN ({predicates}) && isLiteral(?label)) }}"
+            f"SELECT DISTINCT ?s ?label WHERE {{ {pairs} ?s ?p ?label FILTER(isLiteral(?label)) }}"
         )
         for row in rows:
             label = row["label"]
@@ -257,11 +255,21 @@ def _outgoing(
     subjects = list(subjects)
     if not subjects:
         return []
-    values = " ".join(iri_term(s) for s in subjects)
-    pattern = f"VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
-    if predicates is not None:
-        pattern += " FILTER(?p IN (" + ", ".join(f"<{p}>" for p in predicates) + "))"
+    if predicates is None:
+        values = " ".join(iri_term(s) for s in subjects)
+        pattern = f"VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
+    else:
+        pattern = f"{_subject_predicate_pairs(subjects, predicates)} GRAPH ?g {{ ?s ?p ?o }}"
     return _statements(store, pattern, MAX_RELATED, "related", description)
+
+
+def _subject_predicate_pairs(subjects: Iterable[str], predicates: Iterable[str]) -> str:
+    """`VALUES (?s ?p)` with every subject paired with every predicate: each row is read by subject and
+    predicate on every engine. Given VALUES ?s and FILTER(?p IN (…)), Virtuoso read the triples of those
+    predicates first (0.2 s a page at 1M triples); a UNION of one pattern per predicate, Oxigraph did."""
+    written = [f"<{p}>" for p in predicates]
+    pairs = " ".join(f"({iri_term(s)} {p})" for s in subjects for p in written)
+    return f"VALUES (?s ?p) {{ {pairs} }}"
 
 
 def _statements(
