@@ -382,6 +382,14 @@ SLOW_PAIRS = (
 )
 
 
+def test_a_query_virtuoso_refuses_on_its_cost_estimate_says_so_and_which_setting_decides(labelled_build):
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z . ?d ?s ?w }"
+    with pytest.raises(
+        RemoteStoreError, match=r"refused the query before running it.*MaxQueryCostEstimationTime"
+    ):
+        labelled_build.store.query(cross)
+
+
 def test_virtuoso_is_told_the_time_limit_and_stops_the_query_there(labelled_build):
     started = time.monotonic()
     with pytest.raises(EngineTimeout, match="stopped the query at its time limit of 1 s"):

@@ -4,6 +4,7 @@ become logical again (a byte replace of the build's unique graph prefix, before 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import quote, urlencode
 
@@ -33,6 +34,8 @@ _ENGINE_STOP_SECONDS = 10
 # Virtuoso's ResultSetMaxRows when nobody changed it.
 VIRTUOSO_DEFAULT_MAX_ROWS = 10_000
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+# Virtuoso's words for a query refused on its cost estimate (MaxQueryCostEstimationTime), before it runs.
+_COST_REFUSAL = re.compile(r"estimated execution time -?\d+ \(sec\) exceeds the limit")
 
 
 class RemoteGraphStore:
@@ -243,6 +246,13 @@ class RemoteGraphStore:
             message = restore_stood_in(engine_message(response).replace(self._prefix, GRAPH), self.stand_ins)
             raise SyntaxError(f"the query was refused by the SPARQL engine: {message}")
         if response.status_code != 200:
+            if _COST_REFUSAL.search(engine_message(response)):
+                raise RemoteStoreError(
+                    f"the engine at {self.config.query_url} refused the query before running it: its "
+                    "estimate of the work passes its limit. Make the query narrower (give its patterns more "
+                    "constants, avoid unconnected patterns) or raise the engine's limit (Virtuoso: "
+                    "MaxQueryCostEstimationTime in the [SPARQL] section of virtuoso.ini)."
+                )
             error = refused(response, doing)
             raise RemoteStoreError(restore_stood_in(str(error).replace(self._prefix, GRAPH), self.stand_ins))
         if "X-SPARQL-MaxRows" in response.headers and not cut_allowed:
