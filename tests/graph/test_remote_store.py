@@ -382,14 +382,6 @@ SLOW_PAIRS = (
 )
 
 
-def test_a_query_virtuoso_refuses_on_its_cost_estimate_says_so_and_which_setting_decides(labelled_build):
-    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z . ?d ?s ?w }"
-    with pytest.raises(
-        RemoteStoreError, match=r"refused the query before running it.*MaxQueryCostEstimationTime"
-    ):
-        labelled_build.store.query(cross)
-
-
 def test_virtuoso_is_told_the_time_limit_and_stops_the_query_there(labelled_build):
     started = time.monotonic()
     with pytest.raises(EngineTimeout, match="stopped the query at its time limit of 1 s"):
@@ -441,5 +433,34 @@ def test_an_engine_asking_for_basic_auth_gets_the_environments_credentials_once_
         loader.drop([GRAPH + "build/x/a"])
         loader.drop([GRAPH + "build/x/b"])
         assert seen == [None, expected, expected]
+    finally:
+        server.shutdown()
+
+
+# Virtuoso 7.2.5's answer to a four-way cross product over 200,000 triples, as recorded here; on a small
+# fresh graph its estimate varies from run to run, so the answer is replayed rather than provoked.
+VIRTUOSO_COST_REFUSAL = (
+    "Virtuoso 42000 Error The estimated execution time -2022178816 (sec) exceeds the limit of 400 (sec).\n\n"
+    "SPARQL query:\ndefine sql:big-data-const 0 SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+)
+
+
+def test_a_query_virtuoso_refuses_on_its_cost_estimate_says_so_and_which_setting_decides():
+    @Request.application
+    def engine(request: Request) -> Response:
+        return Response(VIRTUOSO_COST_REFUSAL, 500, content_type="text/plain")
+
+    server = make_server("127.0.0.1", 0, engine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = RemoteStoreConfig.parse(f"virtuoso+http://127.0.0.1:{server.server_port}")
+        store = RemoteGraphStore(config, "b1", [CITIES])
+        cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+        with pytest.raises(
+            RemoteStoreError, match=r"refused the query before running it.*MaxQueryCostEstimationTime"
+        ):
+            store.query(cross)
+        with pytest.raises(QueryEvaluationError, match="refused the query before running it"):
+            evaluate(store, _endpoint_job(cross, max_rows=10))
     finally:
         server.shutdown()
