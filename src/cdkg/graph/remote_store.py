@@ -243,10 +243,10 @@ class RemoteGraphStore:
             doing=doing,
         )
         if response.status_code == 400:
-            message = restore_stood_in(engine_message(response).replace(self._prefix, GRAPH), self.stand_ins)
+            message = self._logical(engine_message(response))
             raise SyntaxError(f"the query was refused by the SPARQL engine: {message}")
         if response.status_code != 200:
-            if _COST_REFUSAL.search(engine_message(response)):
+            if _COST_REFUSAL.search(response.text):
                 raise RemoteStoreError(
                     f"the engine at {self.config.query_url} refused the query before running it: its "
                     "estimate of the work passes its limit. Make the query narrower (give its patterns more "
@@ -254,7 +254,7 @@ class RemoteGraphStore:
                     "MaxQueryCostEstimationTime in the [SPARQL] section of virtuoso.ini)."
                 )
             error = refused(response, doing)
-            raise RemoteStoreError(restore_stood_in(str(error).replace(self._prefix, GRAPH), self.stand_ins))
+            raise RemoteStoreError(self._logical(str(error)))
         if "X-SPARQL-MaxRows" in response.headers and not cut_allowed:
             raise RemoteStoreError(self._cut_message(response.headers["X-SPARQL-MaxRows"]))
         if response.headers.get("X-SQL-State") == "S1TAT":
@@ -269,6 +269,10 @@ class RemoteGraphStore:
                 "out of time: simplify the query or raise the engine's MaxQueryExecutionTime."
             )
         return response
+
+    def _logical(self, message: str) -> str:
+        """An engine's message with the build's graph names and the stand-in IRIs as readers know them."""
+        return restore_stood_in(message.replace(self._prefix, GRAPH), self.stand_ins)
 
     def _cut_message(self, limit: str) -> str:
         return (
