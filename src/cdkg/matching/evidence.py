@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -152,7 +153,7 @@ def parse_population(value: str) -> int:
             # "1.234.567" or "773.068" write thousands with dots; "773068.5" is a decimal.
             grouped = digits.count(".") > 1 or (dot and len(tail) == 3)
             number = float(digits.replace(".", "")) if grouped else float(digits)
-        if number >= 0:
+        if math.isfinite(number) and number >= 0:
             return round(number)
     raise InvalidQuery(
         f"property 'population' value {value!r} is not a number of inhabitants: write digits, "

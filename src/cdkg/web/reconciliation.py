@@ -11,7 +11,7 @@ import json
 import re
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from cdkg.graph.datadir import DataDirError
 from cdkg.matching import EntityFacts, InvalidQuery, MatchingEngine
@@ -31,6 +31,8 @@ from cdkg.web.reconciliation_engine import EngineForCurrentBuild
 from cdkg.web.reconciliation_extension import PROPERTIES, extend, proposals, suggested_properties
 from cdkg.web.reconciliation_queries import (
     MAX_LIMIT,
+    MAX_TEXT,
+    MAX_VALUES,
     ReconciliationRequestError,
     Vocabulary,
     is_query_list,
@@ -39,12 +41,17 @@ from cdkg.web.reconciliation_queries import (
     read_limit,
     read_query_list,
     read_single,
+    shown,
 )
 from cdkg.web.resource_links import href
 
 blueprint = Blueprint("reconciliation", __name__, url_prefix="/reconcile")
-JSONP_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
+JSONP_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*", re.ASCII)
+MAX_CALLBACK = 100
 SUGGEST_LIMIT = 10
+CURSOR = re.compile(r"[0-9]{1,6}", re.ASCII)
+# What an IRI may hold (RFC 3987 leaves out spaces, controls, <>"{}|\^`), so it is safe in a Location.
+IRI_TEXT = re.compile(r'[^\x00-\x20\x7f-\x9f<>"{}|\\^`]+')
 
 
 @blueprint.record_once
@@ -78,6 +85,18 @@ def _too_large(error: RequestEntityTooLarge) -> Response:
     return _json(
         {"status": "error", "message": f"the request body is over {limit} bytes; send smaller batches."}, 413
     )
+
+
+@blueprint.errorhandler(HTTPException)
+def _refused(error: HTTPException) -> Response:
+    return _json({"status": "error", "message": error.description or error.name}, error.code or 400)
+
+
+@blueprint.errorhandler(Exception)
+def _failed(error: Exception) -> Response:
+    current_app.logger.exception("reconciliation request failed", exc_info=error)
+    message = "the service failed to answer this request; it is logged, please report it."
+    return _json({"status": "error", "message": message}, 500)
 
 
 @blueprint.after_request
@@ -120,7 +139,10 @@ def service() -> Response:
 @blueprint.route("/suggest/entity", methods=["GET", "OPTIONS"])
 def suggest_entity() -> Response:
     prefix, cursor, limit = _suggest_params()
-    types = [_vocabulary().type_iri(t, "the type parameter") for t in request.args.getlist("type") if t]
+    given_types = request.args.getlist("type")
+    if len(given_types) > MAX_VALUES:
+        raise ReconciliationRequestError(f"suggest takes at most {MAX_VALUES} 'type' parameters.")
+    types = [_vocabulary().type_iri(t, "the type parameter") for t in given_types if t]
     found = matching_engine().suggest_entities(prefix, types, limit + cursor)
     return _json({"result": [suggested_entity_json(c) for c in found[cursor:]]})
 
@@ -166,8 +188,11 @@ def preview() -> Response:
 def view() -> Response:
     """An entity's page on this server, which w3id.org does not redirect to (the manifest's view)."""
     iri = _required("id")
-    if not iri.startswith(BASE):
-        raise ReconciliationRequestError(f"{iri!r} is not an IRI of this graph; ids start with {BASE}.")
+    if not iri.startswith(BASE) or not IRI_TEXT.fullmatch(iri):
+        raise ReconciliationRequestError(
+            f"{shown(iri)} is not an IRI of this graph; ids start with {BASE} and hold no spaces, "
+            "control characters, quotes or angle brackets."
+        )
     return redirect(_view_url(iri), 303)
 
 
@@ -202,7 +227,7 @@ def _facts(iri: str) -> EntityFacts:
     facts = matching_engine().entity_facts(iri)
     if facts is None:
         raise ReconciliationRequestError(
-            f"no entity {iri!r} in this graph; ids are IRIs such as {BASE}id/actor/Q1794.", 404
+            f"no entity {shown(iri)} in this graph; ids are IRIs such as {BASE}id/actor/Q1794.", 404
         )
     return facts
 
@@ -216,10 +241,14 @@ def _suggest_params() -> tuple[str, int, int]:
     prefix = request.args.get("prefix")
     if prefix is None:
         raise ReconciliationRequestError("suggest needs a 'prefix' parameter: the text typed so far.")
-    cursor_text = request.args.get("cursor", "0")
-    if not cursor_text.isdigit():
+    if len(prefix) > MAX_TEXT:
         raise ReconciliationRequestError(
-            f"'cursor' must be a whole number of results to skip, not {cursor_text!r}."
+            f"the prefix is {len(prefix)} characters long; suggest reads at most {MAX_TEXT}."
+        )
+    cursor_text = request.args.get("cursor", "0")
+    if not CURSOR.fullmatch(cursor_text):
+        raise ReconciliationRequestError(
+            f"'cursor' must be a whole number of results to skip (0 to 999999), not {shown(cursor_text)}."
         )
     limit_text = request.args.get("limit")
     limit = read_limit(limit_text, "the limit parameter") if limit_text else SUGGEST_LIMIT
@@ -230,6 +259,11 @@ def _required(name: str) -> str:
     value = request.args.get(name, "").strip()
     if not value:
         raise ReconciliationRequestError(f"the {name!r} parameter is missing; give an entity IRI.")
+    if len(value) > MAX_TEXT:
+        raise ReconciliationRequestError(
+            f"the {name!r} parameter is {len(value)} characters long; "
+            f"entity IRIs here are at most {MAX_TEXT}."
+        )
     return value
 
 
@@ -241,12 +275,24 @@ def _json_body() -> object | None:
 
 
 def _json(document: object, status: int = 200) -> Response:
-    """JSON, or JSONP for a 0.1 client that passed `callback=`."""
-    text = json.dumps(document, ensure_ascii=False)
+    """JSON, or JSONP for a 0.1 client that passed `callback=`.
+
+    Text a client sent may hold lone surrogates (JSON's escapes allow them) that UTF-8 cannot
+    encode: such an answer, and every JSONP answer, is written with ASCII escapes instead.
+    """
     callback = request.args.get("callback")
     if callback is None:
-        return Response(text, status=status, mimetype="application/json")
-    if not JSONP_CALLBACK.match(callback):
-        text = json.dumps({"status": "error", "message": f"callback {callback!r} is not a JavaScript name."})
+        text = json.dumps(document, ensure_ascii=False)
+        try:
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:
+            body = json.dumps(document).encode("ascii")
+        return Response(body, status=status, mimetype="application/json")
+    if len(callback) > MAX_CALLBACK or not JSONP_CALLBACK.fullmatch(callback):
+        message = (
+            f"callback {shown(callback)} is not a JavaScript name: give ASCII letters, digits, _ and $ "
+            f"(dots between names), at most {MAX_CALLBACK} characters."
+        )
+        text = json.dumps({"status": "error", "message": message})
         return Response(text, status=400, mimetype="application/json")
-    return Response(f"{callback}({text});", status=status, mimetype="application/javascript")
+    return Response(f"{callback}({json.dumps(document)});", status=status, mimetype="application/javascript")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cdkg.matching import AgreementFacts, EntityFacts, MatchingEngine, Reference
 from cdkg.namespaces import CDO
-from cdkg.web.reconciliation_queries import ReconciliationRequestError, read_limit
+from cdkg.web.reconciliation_queries import MAX_TEXT, ReconciliationRequestError, read_limit, shown
 
 MAX_IDS = 500
 FULL_DATE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}$")
@@ -232,10 +232,20 @@ def _read_request(request: object) -> tuple[list[str], list[tuple[ExtensionPrope
         raise ReconciliationRequestError(
             f"extend at most {MAX_IDS} ids at a time, not {len(ids)}; split them."
         )
+    too_long = next((iri for iri in ids if len(iri) > MAX_TEXT), None)
+    if too_long is not None:
+        raise ReconciliationRequestError(
+            f"the id {shown(too_long)} is {len(too_long)} characters long; ids here are at most {MAX_TEXT}."
+        )
     properties = request.get("properties")
     if not isinstance(properties, list) or not properties:
         raise ReconciliationRequestError(
             f"a data extension query needs 'properties', a non-empty list; {example}."
+        )
+    if len(properties) > len(PROPERTIES):
+        raise ReconciliationRequestError(
+            f"a data extension query asks for at most {len(PROPERTIES)} properties (each once), "
+            f"not {len(properties)}."
         )
     wanted = []
     for index, item in enumerate(properties):
@@ -244,8 +254,11 @@ def _read_request(request: object) -> tuple[list[str], list[tuple[ExtensionPrope
         prop = BY_ID.get(item["id"])
         if prop is None:
             raise ReconciliationRequestError(
-                f"unknown property {item['id']!r} in the data extension query; use one of {', '.join(BY_ID)}."
+                f"unknown property {shown(item['id'])} in the data extension query; "
+                f"use one of {', '.join(BY_ID)}."
             )
+        if any(prop is chosen for chosen, _ in wanted):
+            raise ReconciliationRequestError(f"property {prop.id!r} is asked for twice; ask for it once.")
         settings = item.get("settings") or {}
         if not isinstance(settings, Mapping):
             raise ReconciliationRequestError(f"the settings of property {item['id']!r} must be an object.")

@@ -7,6 +7,7 @@ rather than ignored: a misspelt field would otherwise silently widen the search.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,9 +15,14 @@ from dataclasses import dataclass
 from cdkg.matching import EntityType, MatchQuery, PropertyConstraint
 from cdkg.namespaces import CDO
 
+# The work one request may ask for, so the costliest batch accepted is answered in a few seconds.
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 5
-MAX_BATCH = 500
+MAX_BATCH = 100
+MAX_TEXT = 200
+MAX_PROPERTIES = 10
+MAX_VALUES = 20
+MAX_NUMBER_DIGITS = 30
 QUERY_FIELDS = ("query", "type", "type_strict", "limit", "properties", "exclude_type")
 TYPE_STRICT = ("any", "should", "all")
 # Wikidata's property ids for the constraints this service understands, so columns prepared for
@@ -55,7 +61,7 @@ class Vocabulary:
                 return entity_type.id
         known = ", ".join(sorted(t.id.rsplit("#", 1)[-1] for t in self.types))
         raise ReconciliationRequestError(
-            f"unknown type {given!r} in {where}; use one of {known} (or its full IRI), "
+            f"unknown type {shown(given)} in {where}; use one of {known} (or its full IRI), "
             "or leave the type out to search every type."
         )
 
@@ -67,20 +73,70 @@ class Vocabulary:
                 return pid
         known = ", ".join(pid for pid, _ in self.properties)
         raise ReconciliationRequestError(
-            f"unknown property {given!r} in {where}; use one of {known} "
+            f"unknown property {shown(given)} in {where}; use one of {known} "
             f"(or Wikidata's {', '.join(WIKIDATA_PIDS)})."
         )
 
 
 def parse_json(text: str, what: str) -> object:
-    """JSON text from a request parameter or body, or a 400 saying where it is malformed."""
+    """JSON text from a request parameter or body, or a 400 saying where it is malformed.
+
+    Stricter than `json.loads`: NaN and Infinity, numbers too large for a float, and integers of
+    more than MAX_NUMBER_DIGITS digits are refused, and so is nesting deeper than Python can read.
+    """
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_short_int)
     except json.JSONDecodeError as exc:
         raise ReconciliationRequestError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; "
             'send a JSON object such as {"q0": {"query": "Lyon"}}.'
         ) from exc
+    except _UnusableNumber as exc:
+        raise ReconciliationRequestError(f"{what} holds {exc}; send numbers as ordinary decimals.") from exc
+    except RecursionError as exc:
+        raise ReconciliationRequestError(
+            f"{what} is nested too deeply to read; a query batch needs no more than a few levels."
+        ) from exc
+
+
+class _UnusableNumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> object:
+    raise _UnusableNumber(f"{name}, which is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _UnusableNumber(f"the number {shown(text)}, too large to be read")
+    return number
+
+
+def _short_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _UnusableNumber(f"a number of {len(text)} digits (at most {MAX_NUMBER_DIGITS} are read)")
+    return int(text)
+
+
+def shown(value: object, width: int = 60) -> str:
+    """`repr(value)` cut to `width` characters, for messages that quote what a client sent."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "(a value nested too deeply to show)"
+    return text if len(text) <= width else f"{text[: width - 5]}…{text[-4:]} ({len(text)} characters)"
+
+
+def check_text(text: str, where: str, field: str = "query") -> str:
+    """A name or value no longer than MAX_TEXT characters (longer ones only cost matching time)."""
+    if len(text) > MAX_TEXT:
+        raise ReconciliationRequestError(
+            f"{where}: {field!r} is {len(text)} characters long; this service reads names and values "
+            f"of at most {MAX_TEXT} characters."
+        )
+    return text
 
 
 def read_batch(batch: object, vocabulary: Vocabulary) -> dict[str, MatchQuery]:
@@ -94,7 +150,7 @@ def read_batch(batch: object, vocabulary: Vocabulary) -> dict[str, MatchQuery]:
         raise ReconciliationRequestError(
             f"a batch holds at most {MAX_BATCH} queries, this one has {len(batch)}; split it."
         )
-    return {str(key): read_query(query, vocabulary, f"query {key!r}") for key, query in batch.items()}
+    return {str(key): read_query(query, vocabulary, f"query {shown(key)}") for key, query in batch.items()}
 
 
 def is_query_list(batch: object) -> bool:
@@ -127,6 +183,11 @@ def read_query_list(batch: Mapping, vocabulary: Vocabulary) -> list[MatchQuery]:
 def _read_conditions(conditions: object, where: str) -> tuple[list[str], list[dict]]:
     if not isinstance(conditions, list):
         raise ReconciliationRequestError(f"{where}: 'conditions' must be a list.")
+    if len(conditions) > MAX_PROPERTIES + 1:
+        raise ReconciliationRequestError(
+            f"{where} has {len(conditions)} conditions; a query may have at most {MAX_PROPERTIES + 1} "
+            f"(a name and {MAX_PROPERTIES} properties)."
+        )
     names, properties = [], []
     for index, condition in enumerate(conditions):
         place = f"{where}, condition {index}"
@@ -156,7 +217,7 @@ def read_single(text: str, vocabulary: Vocabulary) -> MatchQuery:
         return read_query(parse_json(stripped, "the query parameter"), vocabulary, "the query parameter")
     if not stripped:
         raise ReconciliationRequestError("the query parameter is empty; give a name to reconcile.")
-    return MatchQuery(text=stripped, limit=DEFAULT_LIMIT)
+    return MatchQuery(text=check_text(stripped, "the query parameter"), limit=DEFAULT_LIMIT)
 
 
 def read_query(query: object, vocabulary: Vocabulary, where: str) -> MatchQuery:
@@ -174,6 +235,7 @@ def read_query(query: object, vocabulary: Vocabulary, where: str) -> MatchQuery:
     text = query.get("query", "")
     if not isinstance(text, str):
         raise ReconciliationRequestError(f"{where}: 'query' must be a string, not {_json_kind(text)}.")
+    check_text(text, where)
     properties = _read_properties(query.get("properties"), vocabulary, where)
     if not text.strip() and not properties:
         raise ReconciliationRequestError(
@@ -183,7 +245,7 @@ def read_query(query: object, vocabulary: Vocabulary, where: str) -> MatchQuery:
     strict = query.get("type_strict", "any")
     if strict not in TYPE_STRICT:
         raise ReconciliationRequestError(
-            f"{where}: 'type_strict' must be one of {', '.join(TYPE_STRICT)}, not {strict!r}."
+            f"{where}: 'type_strict' must be one of {', '.join(TYPE_STRICT)}, not {shown(strict)}."
         )
     return MatchQuery(
         text=text.strip(),
@@ -201,14 +263,15 @@ def read_limit(limit: object, where: str, maximum: int = MAX_LIMIT) -> int:
         try:
             value = float(limit)
         except ValueError:
-            value = limit
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            value = None
+    whole = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not whole or value != int(value):
         raise ReconciliationRequestError(
-            f"{where}: 'limit' must be a whole number from 1 to {maximum}, not {limit!r}."
+            f"{where}: 'limit' must be a whole number from 1 to {maximum}, not {shown(limit)}."
         )
     if not 1 <= value <= maximum:
         raise ReconciliationRequestError(
-            f"{where}: 'limit' {int(value)} is out of range; ask for 1 to {maximum} candidates."
+            f"{where}: 'limit' {shown(int(value))} is out of range; ask for 1 to {maximum} candidates."
         )
     return int(value)
 
@@ -221,6 +284,10 @@ def _read_types(given: object, vocabulary: Vocabulary, where: str, field: str) -
         raise ReconciliationRequestError(
             f"{where}: {field!r} must be a type id or a list of type ids, not {_json_kind(given)}."
         )
+    if len(names) > MAX_VALUES:
+        raise ReconciliationRequestError(
+            f"{where}: {field!r} lists {len(names)} types; give at most {MAX_VALUES}."
+        )
     return tuple(dict.fromkeys(vocabulary.type_iri(name, where) for name in names if name.strip()))
 
 
@@ -232,6 +299,10 @@ def _read_properties(given: object, vocabulary: Vocabulary, where: str) -> tuple
             f"{where}: 'properties' must be a list such as "
             f'[{{"pid": "country", "v": "France"}}], not {_json_kind(given)}.'
         )
+    if len(given) > MAX_PROPERTIES:
+        raise ReconciliationRequestError(
+            f"{where} has {len(given)} properties; a query may have at most {MAX_PROPERTIES}."
+        )
     constraints = []
     for index, item in enumerate(given):
         place = f"{where}, property {index}"
@@ -241,7 +312,8 @@ def _read_properties(given: object, vocabulary: Vocabulary, where: str) -> tuple
             )
         if not isinstance(item["pid"], str):
             raise ReconciliationRequestError(f"{place}: 'pid' must be a string.")
-        values = tuple(value for value in map(_property_value_text, _as_list(item["v"], place)) if value)
+        texts = [check_text(_property_value_text(one), place, "v") for one in _as_list(item["v"], place)]
+        values = tuple(value for value in texts if value)
         if values:
             constraints.append(PropertyConstraint(vocabulary.property_id(item["pid"], place), values))
     return tuple(constraints)
@@ -249,6 +321,10 @@ def _read_properties(given: object, vocabulary: Vocabulary, where: str) -> tuple
 
 def _as_list(value: object, place: str) -> list[object]:
     values = value if isinstance(value, list) else [value]
+    if len(values) > MAX_VALUES:
+        raise ReconciliationRequestError(
+            f"{place} has {len(values)} values; a property may have at most {MAX_VALUES}."
+        )
     for one in values:
         if isinstance(one, Mapping):
             if not isinstance(one.get("id", one.get("name")), str):
