@@ -1,0 +1,430 @@
+"""Benchmark: ordinary traffic, quiet and beside an attack mix, on `cdkg serve` with its default limits.
+
+Data: the default build of what the repository ships, in a temporary data directory (or --data-dir,
+built there if it holds no build yet); --csv PATH imports a WDQS P190 export first, as the other
+benchmarks do with the 2021 export of ../shared. The server: `cdkg serve` (Granian) on 127.0.0.1,
+every limit at its default; --commit REV serves that commit of this repository (git archive).
+
+Ordinary traffic: --clients threads, each from its own loopback address (127.0.0.10, .11...: the rate
+limit is per address, as for real readers) and one request every --interval seconds, on a fresh
+connection: label lookups and triples by IRI by SPARQL, resource pages, /search and small reconciliation
+queries, over the labelled resources of the graph, cycled so that no two consecutive requests are alike.
+Phase 1, quiet: ordinary traffic alone. Phase 2, the same for as long, beside the attackers, each kind
+from an address of its own (127.0.1.x): cross products, memory hogs (GROUP_CONCAT over a three-way
+cross product), slow bodies (headers with Content-Length: 1000, then a byte now and then or nothing),
+reconciliation batches of 500 long names, queries nesting 10,000 groups (braces, parentheses, OPTIONAL,
+UNION, path steps), and SERVICE spellings (case, missing spaces, comments, escapes, prefixed names,
+BASE, in every construct) aimed at a listener the bench opens on 127.0.0.1.
+
+Printed: the ordinary p50/p99 and errors of each phase and the ratio of the p99s (aim: at most 5),
+per kind of request; the attackers' outcomes; the peak RSS of the server's process tree (sampled from
+/proc); the outbound connections of the server: connections the listener accepted plus any other
+connection from the tree seen in /proc/PID/net/tcp (both must be 0). Should the tree's RSS pass
+--rss-ceiling, the bench kills its largest process, as the kernel's OOM killer would, and says so.
+
+    python bench/attack_mix.py [--seconds S] [--clients N] [--interval S] [--csv PATH] [--data-dir PATH]
+        [--commit REV] [--request-timeout S] [--rss-ceiling MB] [--timeout S]
+
+Bounded: every loop stops at its phase's end and after a number of requests; everything is sent to
+127.0.0.1. Exits non-zero only when the bench itself fails. Run on demand; not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from _attack_traffic import (
+    ATTACK_KINDS,
+    BASE,
+    PREFIXES,
+    Attack,
+    Client,
+    Listener,
+    Tally,
+    ordinary_client,
+    send_all,
+    service_requests,
+    service_spellings,
+    sparql_get,
+)
+from _servers import ServerProcess, free_port
+from _store_memory import TreeMemorySampler, TreePeaks, _status_kb, session_processes
+from sparql_endpoint import (
+    IMPORT_OPTIONS,
+    JSON_RESULTS,
+    BenchTimeout,
+    _raise_interrupt,
+    describe_cdkg,
+    run_step,
+    use_commit,
+)
+
+TARGETS_QUERY = (
+    PREFIXES
+    + """SELECT ?s ?label WHERE {
+  ?s a ?type ; rdfs:label ?label .
+  FILTER(?type IN (cdo:City, cdo:LocalGovernment, cdo:CityNetwork, cdo:NationalGovernment))
+} ORDER BY ?s ?label LIMIT 3000"""
+)
+
+
+def _endpoint(hex_address: str) -> tuple[str, int]:
+    address, port = hex_address.split(":")
+    raw = bytes.fromhex(address)
+    if len(raw) == 4:
+        return socket.inet_ntop(socket.AF_INET, raw[::-1]), int(port, 16)
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    return socket.inet_ntop(socket.AF_INET6, words), int(port, 16)
+
+
+class TreeWatch:
+    """Every 0.25 s: the tree's RSS (peaks), the OOM-style ceiling, and TCP connections the tree opened."""
+
+    def __init__(self, session: int, server_port: int, ceiling_mb: float) -> None:
+        self.session, self.server_port, self.ceiling_mb = session, server_port, ceiling_mb
+        self.sampler = TreeMemorySampler(session, "cdkg serve", "server worker", "query workers")
+        self.outbound: set[tuple] = set()
+        self.kills: list[str] = []
+        self._calm_until = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            self.sampler.sample()
+            processes = session_processes(self.session)
+            rss = {pid: _status_kb(str(pid), "VmRSS").get("VmRSS", 0) / 1024 for pid in processes}
+            if sum(rss.values()) > self.ceiling_mb and time.monotonic() > self._calm_until:
+                self._calm_until = time.monotonic() + 1.0
+                biggest = max(rss, key=rss.get)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(biggest, signal.SIGKILL)
+                self.kills.append(
+                    f"pid {biggest} at {rss[biggest]:,.0f} MB (tree {sum(rss.values()):,.0f} MB)"
+                )
+            self._scan_tcp(processes)
+
+    def _scan_tcp(self, processes: dict[int, int]) -> None:
+        inodes: set[str] = set()
+        tables: dict[int, int] = {}
+        for pid in processes:
+            with contextlib.suppress(OSError):
+                for fd in os.scandir(f"/proc/{pid}/fd"):
+                    with contextlib.suppress(OSError):
+                        target = os.readlink(fd.path)
+                        if target.startswith("socket:["):
+                            inodes.add(target[8:-1])
+                tables.setdefault(os.stat(f"/proc/{pid}/ns/net").st_ino, pid)
+        for pid in tables.values():
+            for table in ("tcp", "tcp6"):
+                with contextlib.suppress(OSError), open(f"/proc/{pid}/net/{table}") as rows:
+                    for row in list(rows)[1:]:
+                        fields = row.split()
+                        local, remote, state, inode = (
+                            _endpoint(fields[1]),
+                            _endpoint(fields[2]),
+                            fields[3],
+                            fields[9],
+                        )
+                        if inode in inodes and state != "0A" and local[1] != self.server_port:
+                            self.outbound.add((local, remote))
+
+    def stop(self) -> TreePeaks:
+        self._stop.set()
+        self._thread.join(5)
+        self.sampler.sample()
+        return self.sampler.result()
+
+
+def available_mb() -> float:
+    """MemAvailable of /proc/meminfo in MB (what the machine can still give before it swaps or kills)."""
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return 8000.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def is_error(outcome: str) -> bool:
+    return not (outcome.isdigit() and 200 <= int(outcome) < 400)
+
+
+def run_phase(
+    name: str, args, server: ServerProcess, targets: list, attack_at: str | None, first: int, seconds: float
+) -> dict:
+    """One phase: the ordinary clients for `seconds`, beside the attackers when given the listener's URL."""
+    ordinary, attacks = Tally(), Tally()
+    watch = TreeWatch(server.process.pid, server.port, args.rss_ceiling)
+    stop_at = time.monotonic() + seconds
+    timing = (args.interval, args.request_timeout, stop_at, ordinary, first)
+    clients = [
+        threading.Thread(target=ordinary_client, args=(server.port, i, targets, *timing), daemon=True)
+        for i in range(args.clients)
+    ]
+    attack = Attack(server.port, attack_at, stop_at, threading.Event(), attacks) if attack_at else None
+    attackers = attack.threads(args.attacks) if attack else []
+    for thread in clients + attackers:
+        thread.start()
+    for thread in clients:
+        thread.join(max(0.0, stop_at + args.request_timeout + 5 - time.monotonic()))
+    if attack:
+        attack.abort()
+        for thread in attackers:
+            thread.join(5)
+    latencies = [seconds for values in ordinary.latencies.values() for seconds in values]
+    errors = Counter(
+        {o: c for counter in ordinary.outcomes.values() for o, c in counter.items() if is_error(o)}
+    )
+    print(f"  {name}: {len(latencies)} ordinary requests, {sum(errors.values())} errors")
+    return {
+        "ordinary": ordinary,
+        "attacks": attacks,
+        "latencies": latencies,
+        "errors": errors,
+        "peaks": watch.stop(),
+        "outbound": watch.outbound,
+        "kills": watch.kills,
+    }
+
+
+def service_sweep(port: int, listener: str, seconds: float) -> Tally:
+    """Every SERVICE spelling once more, on the server left alone (under attack it may answer none of them),
+    100 from each address of 127.0.2.x to stay under the rate limit."""
+    tally = Tally()
+    clients: dict[int, Client] = {}
+
+    def client_for(i: int) -> Client:
+        return clients.setdefault(i // 100, Client(port, f"127.0.2.{1 + i // 100}", 40))
+
+    send_all("SERVICE sweep", client_for, service_requests(listener), 1000, time.monotonic() + seconds, tally)
+    return tally
+
+
+def outcomes_text(counter: Counter) -> str:
+    return ", ".join(f"{outcome} x{count}" for outcome, count in counter.most_common()) or "none"
+
+
+def ms(values: list[float], fraction: float) -> float:
+    return percentile(values, fraction) * 1000
+
+
+def report(
+    quiet: dict, attacked: dict, sweep: Tally, accepted: list[list[str]], spellings: list, args, after: str
+) -> None:
+    """Print the figures of both phases, the attackers' outcomes, memory and outbound connections."""
+    print(
+        f"\nordinary traffic: {args.clients} clients (127.0.0.10-{9 + args.clients}), a request each every "
+        f"{args.interval:.2f} s, {args.seconds:.0f} s a phase, timeout {args.request_timeout:.0f} s"
+    )
+    print(f"{'phase':<13}{'requests':>9}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'errors':>8}  by status")
+    for name, phase in (("quiet", quiet), ("under attack", attacked)):
+        values, errors = phase["latencies"], phase["errors"]
+        figures = f"{ms(values, 0.5):>10.1f}{ms(values, 0.99):>10.1f}{ms(values, 1.0):>10.1f}"
+        print(f"{name:<13}{len(values):>9}{figures}{sum(errors.values()):>8}  {outcomes_text(errors)}")
+    ratio = percentile(attacked["latencies"], 0.99) / percentile(quiet["latencies"], 0.99)
+    print(f"p99 under attack / quiet: {ratio:.1f}x (aim <= 5)")
+    print("per kind: requests, p50 / p99 ms, errors; quiet -> under attack")
+    for kind in quiet["ordinary"].latencies:
+        cells = []
+        for phase in (quiet, attacked):
+            values, outcomes = phase["ordinary"].latencies[kind], phase["ordinary"].outcomes[kind]
+            errors = sum(c for o, c in outcomes.items() if is_error(o))
+            figures = (
+                f"{ms(values, 0.5):8.1f} / {ms(values, 0.99):8.1f}" if values else f"{'-':>8} / {'-':>8}"
+            )
+            cells.append(f"{len(values):>4}, {figures}, {errors:>3}")
+        print(f"  {kind:<10} {cells[0]} -> {cells[1]}")
+    print("attackers (127.0.1.x): requests, longest wait, outcomes")
+    for tally in (attacked["attacks"], sweep):
+        for kind, counter in tally.outcomes.items():
+            longest = max(tally.latencies[kind])
+            print(f"  {kind:<21}{sum(counter.values()):>5}, {longest:6.1f} s: {outcomes_text(counter)}")
+        if tally.leaked:
+            examples = ", ".join(map(repr, tally.leaked[:6]))
+            print(f"    {len(tally.leaked)} answers carried the listener's body, e.g. {examples}")
+    for name, phase in (("quiet", quiet), ("under attack", attacked)):
+        peaks = phase["peaks"]
+        print(
+            f"peak RSS of the server tree, {name}: {peaks.tree_mb:,.0f} MB (PSS {peaks.tree_pss_mb:,.0f} MB, "
+            f"{peaks.processes_seen} processes seen)"
+        )
+    kills = quiet["kills"] + attacked["kills"]
+    print(f"killed by the bench past --rss-ceiling {args.rss_ceiling:,.0f} MB: {'; '.join(kills) or 'none'}")
+    during, swept = accepted
+    print(
+        f"outbound connections (must be 0): the listener accepted {len(during)} under attack, "
+        f"{len(swept)} in the sweep"
+    )
+    spelled = {re.search(r"(?:s|\\u0073)(\d+)>?$", spelling).group(1): spelling for spelling, _ in spellings}
+    connected = [
+        spelled.get(line.split(" ")[1].split("?")[0].removeprefix("/s"), line) for line in during + swept
+    ]
+    if connected:
+        print(f"    {len(set(connected))} spellings connected, e.g. " + ", ".join(map(repr, connected[:8])))
+    others = sorted(quiet["outbound"] | attacked["outbound"] | attacked["sweep outbound"])
+    print(f"  other TCP connections opened by the server tree (/proc/PID/net/tcp, sampled): {len(others)}")
+    for (local, local_port), (remote, remote_port) in others[:8]:
+        print(f"    {local}:{local_port} -> {remote}:{remote_port}")
+    print(f"server after the attack: {after}")
+
+
+def prepare(args, workdir: Path) -> Path:
+    """The data directory: --data-dir as it is if it holds a build, else built (and the --csv imported)."""
+    data_dir = args.data_dir or workdir / "data"
+    if (data_dir / "current").exists():
+        print(f"  reusing the build published in {data_dir}")
+        return data_dir
+    cdkg = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir)]
+    if args.csv:
+        run_step("cdkg import", [*cdkg, "import", str(args.csv), *IMPORT_OPTIONS], workdir / "import.log")
+    else:
+        run_step("cdkg build", [*cdkg, "build"], workdir / "build.log")
+    return data_dir
+
+
+def read_targets(port: int) -> list[tuple[str, str, str]]:
+    status, body = Client(port, "127.0.0.1", 60).send("GET", sparql_get(TARGETS_QUERY), None, JSON_RESULTS)
+    if status != "200":
+        raise RuntimeError(
+            f"the server answered {status} to the query for labelled resources: {body[:300]!r}"
+        )
+    rows = json.loads(body)["results"]["bindings"]
+    targets = [
+        (r["s"]["value"], r["label"]["value"], r["label"].get("xml:lang", ""))
+        for r in rows
+        if r["s"]["value"].startswith(BASE + "id/")
+    ]
+    if not targets:
+        raise RuntimeError("the graph holds no labelled city, government or network: nothing to look up")
+    random.Random(1).shuffle(targets)
+    return targets
+
+
+def recovery_after(server: ServerProcess, deadline: float) -> str:
+    started = time.monotonic()
+    last = ""
+    while time.monotonic() - started < deadline and server.process.poll() is None:
+        last, _ = Client(server.port, "127.0.0.9", 10).send("GET", sparql_get("ASK {}"), None, JSON_RESULTS)
+        if last == "200":
+            return f"running; ASK {{}} answered 200 {time.monotonic() - started:.1f} s after the phase"
+        time.sleep(1)
+    exited = server.process.poll()
+    state = "running" if exited is None else f"exited ({exited})"
+    return f"{state}; ASK {{}} not answered within {deadline:.0f} s (last: {last or 'none'})"
+
+
+def run(args, workdir: Path, servers: list[ServerProcess]) -> None:
+    print(use_commit(args.commit, workdir) if args.commit else describe_cdkg())
+    data_dir = prepare(args, workdir)
+    port = free_port()
+    serve = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir), "serve", "--port", str(port)]
+    server = ServerProcess("cdkg", serve, port, "/sparql", workdir / "serve.log")
+    servers.append(server)
+    server.start()
+    server.wait_until_answering(sparql_get("ASK {}"), JSON_RESULTS, deadline_seconds=120)
+    targets = read_targets(port)
+    listener = Listener()
+    print(
+        f"cdkg serve (default limits) on 127.0.0.1:{port}; {len(targets)} labelled resources to ask for; "
+        f"listener for SERVICE on 127.0.0.1:{listener.port}"
+    )
+    run_phase("warm-up (unmeasured)", args, server, targets, None, 2 * 10**6, min(5.0, args.seconds))
+    quiet = run_phase("quiet", args, server, targets, None, 0, args.seconds)
+    attack_at = f"http://127.0.0.1:{listener.port}"
+    attacked = run_phase("under attack", args, server, targets, attack_at, 10**6, args.seconds)
+    after = recovery_after(server, 60)
+    during = list(listener.accepted)
+    watch = TreeWatch(server.process.pid, port, args.rss_ceiling)
+    sweep = service_sweep(port, attack_at, 60)
+    watch.stop()
+    swept = listener.accepted[len(during) :]
+    attacked["sweep outbound"] = watch.outbound
+    report(quiet, attacked, sweep, [during, swept], service_spellings(attack_at), args, after)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--seconds", type=float, default=40, help="length of each phase (quiet, under attack)"
+    )
+    parser.add_argument("--clients", type=int, default=6, help="ordinary client threads, one address each")
+    parser.add_argument("--interval", type=float, default=0.3, help="seconds between one client's requests")
+    parser.add_argument("--request-timeout", type=float, default=35, help="ordinary client timeout, seconds")
+    parser.add_argument("--csv", type=Path, help="a WDQS P190 export to import (e.g. ../shared's 2021 one)")
+    parser.add_argument("--data-dir", type=Path, help="a data directory to use (built there if empty)")
+    parser.add_argument("--commit", help="serve this commit (git archive of it), not the installed cdkg")
+    parser.add_argument(
+        "--rss-ceiling",
+        type=float,
+        default=min(4000.0, 0.5 * available_mb()),
+        help="MB of server tree RSS past which the bench kills its largest process",
+    )
+    parser.add_argument(
+        "--attacks",
+        type=lambda text: [kind.strip() for kind in text.split(",") if kind.strip()],
+        default=list(ATTACK_KINDS),
+        help=f"attacks to run in phase 2, comma-separated among {','.join(ATTACK_KINDS)} (default: all)",
+    )
+    parser.add_argument("--timeout", type=int, default=600, help="seconds before everything is stopped")
+    args = parser.parse_args()
+    if args.csv and not args.csv.exists():
+        print(f"missing {args.csv}: give --csv the path of a WDQS export", file=sys.stderr)
+        return 2
+    unknown = sorted(set(args.attacks) - set(ATTACK_KINDS))
+    if unknown:
+        print(
+            f"--attacks: unknown {', '.join(unknown)}; choose among {', '.join(ATTACK_KINDS)}",
+            file=sys.stderr,
+        )
+        return 2
+    if not 1 <= args.clients <= 200:
+        print("--clients: between 1 and 200 (one loopback address each)", file=sys.stderr)
+        return 2
+
+    def on_alarm(signum, frame):
+        raise BenchTimeout("the benchmark ran past --timeout; the server is being stopped")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.alarm(args.timeout)
+    servers: list[ServerProcess] = []
+    workdir = Path(tempfile.mkdtemp(prefix="cdkg-bench-attack-"))
+    try:
+        run(args, workdir, servers)
+        return 0
+    except (RuntimeError, BenchTimeout) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        signal.alarm(0)
+        for server in servers:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
