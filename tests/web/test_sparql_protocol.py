@@ -341,6 +341,21 @@ def test_get_without_query_asking_only_for_results_gives_400(live_server):
     assert "missing the `query` parameter" in response.text
 
 
+@pytest.mark.parametrize(
+    "form",
+    [{}, {"format": "json"}, {"default-graph-uri": ONTOLOGY_GRAPH}, {"querry": "ASK {}"}],
+    ids=["empty", "format-only", "graph-only", "misspelt"],
+)
+@pytest.mark.parametrize("accept", [None, BROWSER_ACCEPT, "text/turtle"])
+def test_form_post_without_query_gives_400_naming_the_parameter(live_server, form, accept):
+    """W3C protocol test missing_query_post: a form POST without `query` is refused, never described."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+    response = requests.post(f"{live_server.url}/sparql", data=form, headers=headers, timeout=30)
+    assert response.status_code == 400, response.text[:200]
+    assert "missing the `query` parameter" in response.text
+    assert "POST" in response.text
+
+
 # --- read-only: SPARQL Update is refused ------------------------------------------------------
 
 INSERT = "INSERT DATA { GRAPH <urn:cdkg-test:g> { <urn:cdkg-test:s> <urn:cdkg-test:p> <urn:cdkg-test:o> } }"

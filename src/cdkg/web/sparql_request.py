@@ -62,7 +62,15 @@ def read_protocol_request(request: Request) -> ProtocolRequest:
         if "update" in form:
             raise ProtocolError(403, READ_ONLY)
         params = MultiDict(list(params.items(multi=True)) + list(form.items(multi=True)))
-        return ProtocolRequest(_single_query(params), params)
+        query = _single_query(params)
+        if query is None:
+            # The protocol describes the service only in answer to a GET without a query.
+            raise ProtocolError(
+                400,
+                "missing the `query` parameter: a form POST must carry a SPARQL query in `query` "
+                "(GET /sparql without a query describes the endpoint).",
+            )
+        return ProtocolRequest(query, params)
     if mimetype == DIRECT:
         if "query" in params:
             raise ProtocolError(400, "give the query either in the body or in `query`, not both.")
