@@ -221,9 +221,9 @@ def send_all(kind: str, client_for, requests, limit: int, stop_at: float, tally:
             tally.leaked.append(label)
 
 
-def long_name(rng: random.Random, letters: str) -> str:
-    start = rng.randrange(len(letters) - 1800)
-    return letters[start : start + 1800]
+def long_name(rng: random.Random, letters: str, length: int) -> str:
+    start = rng.randrange(len(letters) - length)
+    return letters[start : start + length]
 
 
 ATTACK_KINDS = ("cross", "memory", "slow", "reconcile", "nesting", "service")
@@ -279,15 +279,19 @@ class Attack:
         self.loop("memory hog", self.client(5 + n), requests, 200)
 
     def reconciliation_batches(self, n: int) -> None:
+        """Batches of 500 names of 1,800 characters (0.9 MB), and of 100 of 200 (the most the service's caps
+        on a batch and a name let in, at this writing)."""
         rng = random.Random(n)
         letters = "".join(rng.choice(string.ascii_lowercase + "    ") for _ in range(20_000))
+        size, length = ((500, 1800), (100, 200))[n % 2]
 
         def batches():
             while True:
-                names = {f"q{i}": {"query": long_name(rng, letters)} for i in range(500)}
+                names = {f"q{i}": {"query": long_name(rng, letters, length)} for i in range(size)}
                 yield "", "POST", "/reconcile", reconcile_body(names), FORM
 
-        self.loop("reconciliation batch", self.client(10 + n, timeout=150.0), batches(), 100)
+        kind = f"reconciliation {size} x {length} chars"
+        self.loop(kind, self.client(10 + n, timeout=150.0), batches(), 100)
 
     def deep_nesting(self, n: int) -> None:
         shapes = nested_queries()
@@ -301,7 +305,8 @@ class Attack:
 
     def slow_bodies(self, n: int) -> None:
         """Headers promising 1000 bytes, then a byte every 2 s (odd n) or nothing; reopened when answered."""
-        path = ("/sparql", "/reconcile")[n % 2]
+        path = ("/sparql", "/reconcile")[(n // 2) % 2]
+        kind = f"slow body {'trickled' if n % 2 else 'held'} {path}"
         head = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
             "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
@@ -315,7 +320,7 @@ class Attack:
                     ("127.0.0.1", self.port), 5, source_address=(f"127.0.1.{40 + n}", 0)
                 )
             except OSError as exc:
-                self.tally.add(f"slow body {'trickled' if n % 2 else 'held'}", type(exc).__name__, 0.0)
+                self.tally.add(kind, type(exc).__name__, 0.0)
                 time.sleep(1)
                 continue
             self.sockets.append(sock)
@@ -337,9 +342,7 @@ class Attack:
             if self.stop.is_set() and outcome != "held to phase end":
                 outcome = "cut at phase end"
             sock.close()
-            self.tally.add(
-                f"slow body {'trickled' if n % 2 else 'held'}", outcome, time.monotonic() - started
-            )
+            self.tally.add(kind, outcome, time.monotonic() - started)
 
     def abort(self) -> None:
         self.stop.set()

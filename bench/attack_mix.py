@@ -1,46 +1,48 @@
 """Benchmark: ordinary traffic, quiet and beside an attack mix, on `cdkg serve` with its default limits.
 
 Data: the default build of what the repository ships, in a temporary data directory (or --data-dir,
-built there if it holds no build yet); --csv PATH imports a WDQS P190 export first, as the other
+built there if it holds no build yet); --csv PATH imports a WDQS P190 export instead, as the other
 benchmarks do with the 2021 export of ../shared. The server: `cdkg serve` (Granian) on 127.0.0.1,
 every limit at its default; --commit REV serves that commit of this repository (git archive).
 
 Ordinary traffic: --clients threads, each from its own loopback address (127.0.0.10, .11...: the rate
 limit is per address, as for real readers) and one request every --interval seconds, on a fresh
 connection: label lookups and triples by IRI by SPARQL, resource pages, /search and small reconciliation
-queries, over the labelled resources of the graph, cycled so that no two consecutive requests are alike.
-Phase 1, quiet: ordinary traffic alone. Phase 2, the same for as long, beside the attackers, each kind
-from an address of its own (127.0.1.x): cross products, memory hogs (GROUP_CONCAT over a three-way
-cross product), slow bodies (headers with Content-Length: 1000, then a byte now and then or nothing),
-reconciliation batches of 500 long names, queries nesting 10,000 groups (braces, parentheses, OPTIONAL,
-UNION, path steps), and SERVICE spellings (case, missing spaces, comments, escapes, prefixed names,
-BASE, in every construct) aimed at a listener the bench opens on 127.0.0.1.
+queries, each kind in turn, over the labelled resources of the graph with varied limits and prefixes (no
+two consecutive requests alike, phase 2 going on where phase 1 stopped). After an unmeasured warm-up,
+phase 1 (quiet) runs ordinary traffic alone; phase 2, as long, beside the attackers, each kind from
+addresses of its own (127.0.1.x; --attacks picks kinds): cross products, memory hogs (a three-way cross
+product sorted, or concatenated with GROUP_CONCAT), slow bodies (five connections with Content-Length:
+1000, then a byte every 2 s or nothing), reconciliation batches of 500 names of 1,800 characters,
+queries nesting 10,000 groups, parentheses, OPTIONALs, UNIONs or path steps, and SERVICE spellings
+(case, missing spaces, comments, escapes, prefixed names, BASE, in every construct) aimed at a listener
+the bench opens on 127.0.0.1. Then the sweep: every SERVICE spelling once, the server alone (under
+attack it may answer none of them), so that a bypass is seen whatever the rest does.
 
-Printed: the ordinary p50/p99 and errors of each phase and the ratio of the p99s (aim: at most 5),
-per kind of request; the attackers' outcomes; the peak RSS of the server's process tree (sampled from
-/proc); the outbound connections of the server: connections the listener accepted plus any other
-connection from the tree seen in /proc/PID/net/tcp (both must be 0). Should the tree's RSS pass
---rss-ceiling, the bench kills its largest process, as the kernel's OOM killer would, and says so.
+Printed: the ordinary p50/p99 and errors of each phase, the ratio of the p99s (aim: at most 5), the
+same per kind of request; the attackers' outcomes; the peak RSS of the server's process tree (sampled
+from /proc); the outbound connections of the server (must be 0): those the listener accepted, and the
+TCP connections of the tree's processes seen in /proc/PID/net/tcp every 0.25 s (a short one may fall
+between samples; the listener counts every one). Should the tree's RSS pass --rss-ceiling, the bench
+kills the tree's largest process, as the kernel's OOM killer would, and says so.
 
-    python bench/attack_mix.py [--seconds S] [--clients N] [--interval S] [--csv PATH] [--data-dir PATH]
-        [--commit REV] [--request-timeout S] [--rss-ceiling MB] [--timeout S]
+    python bench/attack_mix.py [--seconds S] [--clients N] [--interval S] [--attacks KINDS]
+        [--csv PATH] [--data-dir PATH] [--commit REV] [--request-timeout S] [--rss-ceiling MB] [--timeout S]
 
-Bounded: every loop stops at its phase's end and after a number of requests; everything is sent to
-127.0.0.1. Exits non-zero only when the bench itself fails. Run on demand; not part of the test suite.
+Bounded: every loop stops at its phase's end and after a number of requests, a phase's stragglers at
+--request-timeout past its end; everything is sent to 127.0.0.1. About 2.5 minutes with the defaults.
+Exits non-zero only when the bench itself fails (a failing server is what it reports). Run on demand.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
 import random
 import re
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -63,7 +65,7 @@ from _attack_traffic import (
     sparql_get,
 )
 from _servers import ServerProcess, free_port
-from _store_memory import TreeMemorySampler, TreePeaks, _status_kb, session_processes
+from _tree_watch import TreeWatch, available_mb
 from sparql_endpoint import (
     IMPORT_OPTIONS,
     JSON_RESULTS,
@@ -81,84 +83,6 @@ TARGETS_QUERY = (
   FILTER(?type IN (cdo:City, cdo:LocalGovernment, cdo:CityNetwork, cdo:NationalGovernment))
 } ORDER BY ?s ?label LIMIT 3000"""
 )
-
-
-def _endpoint(hex_address: str) -> tuple[str, int]:
-    address, port = hex_address.split(":")
-    raw = bytes.fromhex(address)
-    if len(raw) == 4:
-        return socket.inet_ntop(socket.AF_INET, raw[::-1]), int(port, 16)
-    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
-    return socket.inet_ntop(socket.AF_INET6, words), int(port, 16)
-
-
-class TreeWatch:
-    """Every 0.25 s: the tree's RSS (peaks), the OOM-style ceiling, and TCP connections the tree opened."""
-
-    def __init__(self, session: int, server_port: int, ceiling_mb: float) -> None:
-        self.session, self.server_port, self.ceiling_mb = session, server_port, ceiling_mb
-        self.sampler = TreeMemorySampler(session, "cdkg serve", "server worker", "query workers")
-        self.outbound: set[tuple] = set()
-        self.kills: list[str] = []
-        self._calm_until = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.25):
-            self.sampler.sample()
-            processes = session_processes(self.session)
-            rss = {pid: _status_kb(str(pid), "VmRSS").get("VmRSS", 0) / 1024 for pid in processes}
-            if sum(rss.values()) > self.ceiling_mb and time.monotonic() > self._calm_until:
-                self._calm_until = time.monotonic() + 1.0
-                biggest = max(rss, key=rss.get)
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(biggest, signal.SIGKILL)
-                self.kills.append(
-                    f"pid {biggest} at {rss[biggest]:,.0f} MB (tree {sum(rss.values()):,.0f} MB)"
-                )
-            self._scan_tcp(processes)
-
-    def _scan_tcp(self, processes: dict[int, int]) -> None:
-        inodes: set[str] = set()
-        tables: dict[int, int] = {}
-        for pid in processes:
-            with contextlib.suppress(OSError):
-                for fd in os.scandir(f"/proc/{pid}/fd"):
-                    with contextlib.suppress(OSError):
-                        target = os.readlink(fd.path)
-                        if target.startswith("socket:["):
-                            inodes.add(target[8:-1])
-                tables.setdefault(os.stat(f"/proc/{pid}/ns/net").st_ino, pid)
-        for pid in tables.values():
-            for table in ("tcp", "tcp6"):
-                with contextlib.suppress(OSError), open(f"/proc/{pid}/net/{table}") as rows:
-                    for row in list(rows)[1:]:
-                        fields = row.split()
-                        local, remote, state, inode = (
-                            _endpoint(fields[1]),
-                            _endpoint(fields[2]),
-                            fields[3],
-                            fields[9],
-                        )
-                        if inode in inodes and state != "0A" and local[1] != self.server_port:
-                            self.outbound.add((local, remote))
-
-    def stop(self) -> TreePeaks:
-        self._stop.set()
-        self._thread.join(5)
-        self.sampler.sample()
-        return self.sampler.result()
-
-
-def available_mb() -> float:
-    """MemAvailable of /proc/meminfo in MB (what the machine can still give before it swaps or kills)."""
-    with open("/proc/meminfo") as meminfo:
-        for line in meminfo:
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) / 1024
-    return 8000.0
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -233,9 +157,11 @@ def report(
     quiet: dict, attacked: dict, sweep: Tally, accepted: list[list[str]], spellings: list, args, after: str
 ) -> None:
     """Print the figures of both phases, the attackers' outcomes, memory and outbound connections."""
+    planned = round(args.clients * args.seconds / args.interval)
     print(
         f"\nordinary traffic: {args.clients} clients (127.0.0.10-{9 + args.clients}), a request each every "
-        f"{args.interval:.2f} s, {args.seconds:.0f} s a phase, timeout {args.request_timeout:.0f} s"
+        f"{args.interval:.2f} s, {args.seconds:.0f} s a phase (about {planned} requests if answered), "
+        f"timeout {args.request_timeout:.0f} s"
     )
     print(f"{'phase':<13}{'requests':>9}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'errors':>8}  by status")
     for name, phase in (("quiet", quiet), ("under attack", attacked)):
@@ -259,7 +185,7 @@ def report(
     for tally in (attacked["attacks"], sweep):
         for kind, counter in tally.outcomes.items():
             longest = max(tally.latencies[kind])
-            print(f"  {kind:<21}{sum(counter.values()):>5}, {longest:6.1f} s: {outcomes_text(counter)}")
+            print(f"  {kind:<32}{sum(counter.values()):>5}, {longest:6.1f} s: {outcomes_text(counter)}")
         if tally.leaked:
             examples = ", ".join(map(repr, tally.leaked[:6]))
             print(f"    {len(tally.leaked)} answers carried the listener's body, e.g. {examples}")
@@ -283,7 +209,7 @@ def report(
     if connected:
         print(f"    {len(set(connected))} spellings connected, e.g. " + ", ".join(map(repr, connected[:8])))
     others = sorted(quiet["outbound"] | attacked["outbound"] | attacked["sweep outbound"])
-    print(f"  other TCP connections opened by the server tree (/proc/PID/net/tcp, sampled): {len(others)}")
+    print(f"  TCP connections the server tree opened, seen in /proc/PID/net/tcp: {len(others)}")
     for (local, local_port), (remote, remote_port) in others[:8]:
         print(f"    {local}:{local_port} -> {remote}:{remote_port}")
     print(f"server after the attack: {after}")
@@ -398,6 +324,14 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    for name, value, low, high in (
+        ("--seconds", args.seconds, 1, 600),
+        ("--interval", args.interval, 0.01, 60),
+        ("--request-timeout", args.request_timeout, 1, 300),
+    ):
+        if not low <= value <= high:
+            print(f"{name} {value}: give between {low} and {high} seconds", file=sys.stderr)
+            return 2
     if not 1 <= args.clients <= 200:
         print("--clients: between 1 and 200 (one loopback address each)", file=sys.stderr)
         return 2
