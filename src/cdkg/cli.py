@@ -461,6 +461,13 @@ def reconcile(
     "while serving take it from `cdkg build --store`.",
 )
 @click.option("--access-log", is_flag=True, help="Log each request (Granian's access log).")
+@click.option(
+    "--request-read-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a client has to send a request's headers, then as many for its body (408 after).",
+)
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of Granian.")
 @click.pass_context
 def serve(
@@ -479,6 +486,7 @@ def serve(
     public_url: str | None,
     store_url: str | None,
     access_log: bool,
+    request_read_timeout: float,
     dev: bool,
 ) -> None:
     """Serve the graph: SPARQL endpoint at /sparql, overview at /.
@@ -535,6 +543,7 @@ def serve(
             threads=threads,
             development=dev,
             access_log=access_log,
+            request_read_timeout=request_read_timeout,
             **limits,
         )
     except (SettingsError, ServerStartError) as exc:
