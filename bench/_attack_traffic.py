@@ -126,7 +126,7 @@ def ordinary_client(
     first: int,
 ) -> None:
     """One reader from 127.0.0.(10 + index): a request every `interval` s until `stop_at`, the first numbered
-    `first` (so that a later phase goes on where the previous one stopped, never repeating a request)."""
+    `first` (a later phase goes on where the previous one stopped rather than repeat its requests)."""
     client = Client(port, f"127.0.0.{10 + index}", timeout)
     step = 1 + 2 * index
     for seq in range(first, first + math.ceil((stop_at - time.monotonic()) / interval) + 1):
@@ -151,6 +151,7 @@ def service_spellings(listener: str) -> list[tuple[str, str]]:
         "SERVICE SILENT ",
         "SERVICESILENT",
         "service\tsilent",
+        "SERVICE\r\nSILENT",
         "SERVICE#x\n",
         "SERVICE # c\n SILENT",
         "\\u0053ERVICE ",
@@ -172,6 +173,8 @@ def service_spellings(listener: str) -> list[tuple[str, str]]:
         "CONSTRUCT {{ ?x ?y ?z }} WHERE {{ {S} {{ ?x ?y ?z }} }}",
         "DESCRIBE ?x WHERE {{ {S} {{ ?x ?y ?z }} }}",
         "SELECT * WHERE {{ MINUS {{ {S} {{ ?x ?y ?z }} }} }}",
+        "SELECT * WHERE {{ GRAPH ?g {{ {S} {{ ?x ?y ?z }} }} }}",
+        "SELECT * WHERE {{ BIND(NOT EXISTS {{ {S} {{ ?x ?y ?z }} }} AS ?e) }}",
     ]
     spellings = []
     for keyword in keywords:
@@ -197,6 +200,7 @@ def service_requests(listener: str):
 
 
 def nested_queries() -> list[tuple[str, str]]:
+    """(shape, query) of about 20-110 KB, each nesting 10,000 deep: a recursive parser's stack overflows."""
     depth = 10_000
     return [
         ("groups", "SELECT * WHERE " + "{" * depth + " ?s ?p ?o " + "}" * depth),
