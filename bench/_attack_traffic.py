@@ -38,11 +38,15 @@ class Tally:
         self.outcomes: dict[str, Counter] = defaultdict(Counter)
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.leaked: list[str] = []
+        self.samples: dict[str, bytes] = {}
 
-    def add(self, kind: str, outcome: str, seconds: float) -> None:
+    def add(self, kind: str, outcome: str, seconds: float, body: bytes = b"") -> None:
+        """Count one outcome; the first body answered with each 4xx/5xx status is kept, to say why."""
         with self.lock:
             self.outcomes[kind][outcome] += 1
             self.latencies[kind].append(seconds)
+            if outcome[:1] in ("4", "5") and body:
+                self.samples.setdefault(outcome, body[:160])
 
 
 class Client:
@@ -136,8 +140,8 @@ def ordinary_client(
         kind, method, path, body, headers = ordinary_request(
             targets[(index * 7 + seq * step) % len(targets)], seq
         )
-        outcome, _ = client.send(method, path, body, headers)
-        tally.add(kind, outcome, time.monotonic() - started)
+        outcome, answer = client.send(method, path, body, headers)
+        tally.add(kind, outcome, time.monotonic() - started, answer)
         time.sleep(max(0.0, started + interval - time.monotonic()))
 
 
@@ -220,7 +224,7 @@ def send_all(kind: str, client_for, requests, limit: int, stop_at: float, tally:
             return
         started = time.monotonic()
         outcome, answer = client_for(i).send(method, path, body, headers)
-        tally.add(kind, outcome, time.monotonic() - started)
+        tally.add(kind, outcome, time.monotonic() - started, answer)
         if label and SECRET.encode() in answer:
             tally.leaked.append(label)
 

@@ -149,6 +149,17 @@ def ms(values: list[float], fraction: float) -> float:
     return percentile(values, fraction) * 1000
 
 
+def print_samples(*tallies: Tally) -> None:
+    """The first answer to each error status, as the server worded it."""
+    samples: dict[str, bytes] = {}
+    for tally in tallies:
+        for outcome, body in tally.samples.items():
+            samples.setdefault(outcome, body)
+    for outcome, body in sorted(samples.items()):
+        if outcome.startswith("5") or outcome == "429":
+            print(f"    {outcome}: {body.decode(errors='replace')!r}")
+
+
 def report(
     quiet: dict, attacked: dict, sweep: Tally, accepted: list[list[str]], spellings: list, args, after: str
 ) -> None:
@@ -164,6 +175,7 @@ def report(
         values, errors = phase["latencies"], phase["errors"]
         figures = f"{ms(values, 0.5):>10.1f}{ms(values, 0.99):>10.1f}{ms(values, 1.0):>10.1f}"
         print(f"{name:<13}{len(values):>9}{figures}{sum(errors.values()):>8}  {outcomes_text(errors)}")
+    print_samples(quiet["ordinary"], attacked["ordinary"])
     ratio = percentile(attacked["latencies"], 0.99) / percentile(quiet["latencies"], 0.99)
     print(f"p99 under attack / quiet: {ratio:.1f}x (aim <= 5)")
     print("per kind: requests, p50 / p99 ms, errors; quiet -> under attack")
@@ -185,6 +197,12 @@ def report(
         if tally.leaked:
             examples = ", ".join(map(repr, tally.leaked[:6]))
             print(f"    {len(tally.leaked)} answers carried the listener's body, e.g. {examples}")
+    unread = sum(c for o, c in sweep.outcomes["SERVICE sweep"].items() if o == "503" or not o.isdigit())
+    if unread:
+        print(
+            f"    {unread} sweep requests maybe not evaluated (503, no answer): the count below may miss them"
+        )
+    print_samples(sweep)
     for name, phase in (("quiet", quiet), ("under attack", attacked)):
         peaks = phase["peaks"]
         print(
