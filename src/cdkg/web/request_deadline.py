@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -49,14 +50,14 @@ class DeadlineFront:
         self.read_timeout = read_timeout
         self.max_body_bytes = max_body_bytes
         self._on_close = on_close
-        self._pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="cdkg-request")
+        self._pool = RequestThreads(threads)
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         pass
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Granian's worker is stopping: let the request threads go, and the query workers with them."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.stop()
         if self._on_close is not None:
             self._on_close()
 
@@ -80,9 +81,7 @@ class DeadlineFront:
         environ = wsgi_environ(scope, headers, body)
         loop = asyncio.get_running_loop()
         try:
-            status, response_headers, first, rest = await loop.run_in_executor(
-                self._pool, _run_app, self.app, environ
-            )
+            status, response_headers, first, rest = await self._pool.run(loop, _run_app, self.app, environ)
         except Exception:
             log.exception("Exception on %s [%s]", scope.path, scope.method)
             protocol.response_bytes(500, [_TEXT], b"the server failed to answer this request; see its log.\n")
@@ -97,6 +96,53 @@ class DeadlineFront:
             f"{scope.method} {scope.path}: the request body ({length} bytes, as Content-Length says) did not "
             f"arrive within {self.read_timeout:g} s; send the whole body at once, right after the headers.\n"
         ).encode()
+
+
+class RequestThreads:
+    """Threads running calls handed over from the event loop, each answered as an asyncio future.
+
+    Daemon threads, unlike an executor's (joined at exit): a request stuck on its query cannot
+    keep a stopping server process alive.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._serve, name=f"cdkg-request-{n}", daemon=True)
+            for n in range(max(1, count))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def run(self, loop: asyncio.AbstractEventLoop, call: Callable, *args: Any) -> asyncio.Future:
+        """`call(*args)` in one of the threads, its result (or exception) in the returned future."""
+        future = loop.create_future()
+        self._calls.put((loop, future, call, args))
+        return future
+
+    def stop(self) -> None:
+        """Let each thread end once the calls handed over before are done."""
+        for _ in self._threads:
+            self._calls.put(None)
+
+    def _serve(self) -> None:
+        while (item := self._calls.get()) is not None:
+            loop, future, call, args = item
+            try:
+                result = call(*args)
+            except BaseException as exc:  # handed to the awaiting coroutine, which decides
+                loop.call_soon_threadsafe(_settle, future, None, exc)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
+
+
+def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def content_length(value: str | None) -> int | None:
@@ -205,7 +251,7 @@ def _close(result: Iterable[bytes]) -> None:
 
 async def _stream(
     loop: asyncio.AbstractEventLoop,
-    pool: ThreadPoolExecutor,
+    pool: RequestThreads,
     protocol: Any,
     status: int,
     headers: list[tuple[str, str]],
@@ -217,11 +263,11 @@ async def _stream(
         await transport.send_bytes(first)
         done = False
         while not done:
-            batch, done = await loop.run_in_executor(pool, _next_batch, rest.chunks)
+            batch, done = await pool.run(loop, _next_batch, rest.chunks)
             if batch:
                 await transport.send_bytes(batch)
     except Exception:
         # The client went away mid-body: nothing more to send.
         pass
     finally:
-        await loop.run_in_executor(pool, rest.close)
+        await pool.run(loop, rest.close)
