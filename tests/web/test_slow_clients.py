@@ -152,3 +152,19 @@ def test_a_body_sent_in_pieces_within_the_timeout_is_answered(server):
         received, _ = _answer_within(sock, 5)
     assert received.startswith(b"HTTP/1.1 200"), received[:200]
     assert b"true" in received
+
+
+def test_the_development_server_closes_a_silent_connection_after_the_read_timeout(default_data_dir, tmp_path):
+    """Werkzeug's server has no timeouts of its own; --dev bounds each read from a client."""
+    options = ["--dev", "--request-read-timeout", str(READ_TIMEOUT)]
+    with ServeProcess(default_data_dir.root, tmp_path / "serve.log", options) as server:
+        silent = [_connect(server, b"GET / HTTP/1.1\r\n") for _ in range(3)]
+        silent.append(_promise_body(server, "/sparql"))
+        try:
+            assert _timed_get(f"{server.url}/sparql", query=ASK)[0] == 200
+            for sock in silent:
+                _, seconds = _answer_within(sock, READ_TIMEOUT + 5)
+                assert seconds < READ_TIMEOUT + 2
+        finally:
+            for sock in silent:
+                sock.close()
