@@ -154,6 +154,25 @@ def test_a_body_sent_in_pieces_within_the_timeout_is_answered(server):
     assert b"true" in received
 
 
+@pytest.mark.parametrize(
+    ("path", "content_type", "shape"),
+    [
+        ("/sparql", "application/sparql-query", b"limit of"),
+        ("/reconcile", "application/json", b'"status": "error"'),
+    ],
+)
+def test_a_body_over_the_limit_is_refused_413_at_once_unread(server, path, content_type, shape):
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+        "Content-Length: 2000000\r\n\r\n"
+    ).encode()
+    with _connect(server, head + b"{") as sock:
+        received, seconds = _answer_within(sock, READ_TIMEOUT + 5)
+    assert received.startswith(b"HTTP/1.1 413"), received[:200]
+    assert shape in received
+    assert seconds < 1
+
+
 def test_the_development_server_closes_a_silent_connection_after_the_read_timeout(default_data_dir, tmp_path):
     """Werkzeug's server has no timeouts of its own; --dev bounds each read from a client."""
     options = ["--dev", "--request-read-timeout", str(READ_TIMEOUT)]

@@ -79,6 +79,8 @@ class DeadlineFront:
             if len(body) != length:
                 return
         environ = wsgi_environ(scope, headers, body)
+        if length and length > self.max_body_bytes:
+            environ["wsgi.input"] = _BodyOverLimit(length, self.max_body_bytes)
         loop = asyncio.get_running_loop()
         try:
             status, response_headers, first, rest = await self._pool.run(loop, _run_app, self.app, environ)
@@ -188,6 +190,23 @@ def wsgi_environ(scope: Any, headers: Any, body: bytes) -> dict[str, Any]:
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
+
+
+class _BodyOverLimit(io.RawIOBase):
+    """The input of a request whose body is over the limit, left unread: reading it is a 413, which
+    the app answers in its own form (text for SPARQL, JSON for reconciliation)."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__()
+        self.message = f"the request body ({length} bytes) is over this server's limit of {limit} bytes."
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        from werkzeug.exceptions import RequestEntityTooLarge
+
+        raise RequestEntityTooLarge(self.message)
 
 
 def _run_app(app: WsgiApp, environ: dict) -> tuple[int, list[tuple[str, str]], bytes, Iterator | None]:
