@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -182,3 +183,50 @@ def test_each_build_holds_the_ontology_documentation_reused_while_the_ontology_i
     build_graph(data_dir, shipped)
     assert data_dir.current().info["ontology_sha256"] != first.info["ontology_sha256"]
     assert (data_dir.current().store_path.parent / "ontology.html").exists()
+
+
+@pytest.mark.parametrize("damaged", ["", '{"build": ', "{}", '["x"]', "null", '{"build": "../.."}'])
+def test_a_build_publishes_whatever_the_pointer_holds(tmp_path, damaged):
+    data_dir = DataDir(tmp_path / "data")
+    first = build_graph(data_dir).build_id
+    data_dir.pointer_path.write_text(damaged, encoding="utf-8")
+    second = build_graph(data_dir).build_id
+    assert data_dir.current().build_id == second
+    # The damaged publication's build is kept: it was intact, and a reader may have it open.
+    assert sorted(p.name for p in data_dir.builds_dir.iterdir()) == [first, second]
+
+
+def test_an_import_publishes_over_a_damaged_build_record(tmp_path, p190_csv):
+    data_dir = DataDir(tmp_path / "data")
+    first = build_graph(data_dir).build_id
+    (data_dir.builds_dir / first / "build.json").write_text('{"build": "x"}', encoding="utf-8")
+    result = import_and_build(data_dir, prepare_twinning_import(p190_csv, REAL_CSV_OPTIONS))
+    assert result.build is not None and data_dir.current().build_id == result.build.build_id
+
+
+@pytest.mark.parametrize("file", ["build.json", "current"])
+def test_a_full_disk_while_publishing_is_one_line_naming_the_disk_and_the_old_graph_stays(
+    tmp_path, monkeypatch, file
+):
+    data_dir = DataDir(tmp_path / "data")
+    before = build_graph(data_dir).build_id
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        # The disk fills up as this file is written, at the write a real full disk refuses.
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(f".{file}."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(BuildError) as caught:
+        build_graph(data_dir)
+    monkeypatch.undo()
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"no space left on the disk holding {data_dir.root}")
+    assert f"the build {before} is still published" in message
+    assert data_dir.current().build_id == before
+    assert _count(ServedGraph(data_dir)) >= 1
+    assert not list(data_dir.root.rglob("*.tmp"))
+    after = build_graph(data_dir).build_id
+    assert data_dir.current().build_id == after

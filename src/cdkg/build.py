@@ -12,6 +12,8 @@ import os
 import shutil
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ import pyoxigraph as ox
 
 from cdkg import __version__
 from cdkg.config import ShippedSources
-from cdkg.graph.datadir import DataDir
+from cdkg.graph.datadir import DataDir, DataDirError, PublishedBuild, disk_full, disk_full_message
 from cdkg.graph.dataset_counts import write_dataset_figures
 from cdkg.graph.label_file import write_label_file
 from cdkg.graph.remote_publication import load_build_into_engine
@@ -70,7 +72,7 @@ def build_graph(
 
     With `store`, the build is also loaded into that remote engine and served from it.
     """
-    with data_dir.build_lock():
+    with _disk_full_reported(data_dir), data_dir.build_lock():
         return _build_locked(data_dir, shipped or ShippedSources.default(), None, store)
 
 
@@ -86,9 +88,9 @@ def import_and_build(
     unless the mapping code changed since (a new cdkg maps the same input anew) or the build
     is to be held by another store.
     """
-    with data_dir.build_lock():
+    with _disk_full_reported(data_dir), data_dir.build_lock():
         record = _read_record(data_dir, prepared.name)
-        current = data_dir.current()
+        current = _published(data_dir)
         if (
             record
             and record.get("sha256") == prepared.sha256
@@ -103,6 +105,31 @@ def import_and_build(
             return ImportResult(prepared.summary, None)
         build = _build_locked(data_dir, shipped or ShippedSources.default(), prepared, store)
         return ImportResult(prepared.summary, build)
+
+
+def _published(data_dir: DataDir) -> PublishedBuild | None:
+    """The published build, or None if it is damaged: a build must not depend on it, only replace it."""
+    try:
+        return data_dir.current()
+    except DataDirError:
+        return None
+
+
+@contextmanager
+def _disk_full_reported(data_dir: DataDir) -> Iterator[None]:
+    """A full disk, wherever the build met it, as one BuildError naming the disk and what is still served."""
+    try:
+        yield
+    except Exception as exc:
+        # A remote engine's full disk is its own, and its message already says so.
+        if not disk_full(exc) or isinstance(exc.__cause__, RemoteStoreError):
+            raise
+        try:
+            published = data_dir.published_id()
+        except DataDirError:
+            published = None
+        kept = f"the build {published} is still published" if published else "nothing was published"
+        raise BuildError(disk_full_message(data_dir.root, f"the new build was abandoned and {kept}")) from exc
 
 
 def _read_record(data_dir: DataDir, name: str) -> dict | None:
@@ -260,7 +287,7 @@ def _write_documentation(shipped: ShippedSources, build_dir: Path, data_dir: Dat
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     ontology_sha256 = digest.hexdigest()
     target = build_dir / DOCUMENTATION_FILE
-    current = data_dir.current()
+    current = _published(data_dir)
     if current and current.info.get("ontology_sha256") == ontology_sha256:
         previous = current.store_path.parent / DOCUMENTATION_FILE
         if previous.exists():

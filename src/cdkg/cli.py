@@ -50,10 +50,20 @@ def _store(data_dir: DataDir, store_url: str | None):
     from cdkg.graph.store_config import StoreConfigError
 
     try:
-        current = data_dir.current()
+        current = _published_or_newest(data_dir)
         return chosen_store(store_url, current.info if current else None)
     except (StoreConfigError, DataDirError) as exc:
         _fail(str(exc))
+
+
+def _published_or_newest(data_dir: DataDir):
+    """The published build, or if it is damaged the newest build that reads: what a new build or a
+    server takes its store from."""
+    try:
+        return data_dir.current()
+    except DataDirError as exc:
+        click.echo(f"warning: {exc}", err=True)
+        return data_dir.newest_readable()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -503,14 +513,16 @@ def serve(
 
     data_dir = _data_dir(ctx)
     try:
-        current = data_dir.current()
+        # Damage is the server's to report (it serves an intact older build, or 503 with the message);
+        # the store is not opened here, in the process the server forks from.
+        current = _published_or_newest(data_dir)
         contradiction = store_contradiction(store_url, current.info if current else None)
     except (DataDirError, StoreConfigError) as exc:
         _fail(str(exc))
     if contradiction:
         _fail(contradiction)
     if current is None:
-        click.echo(f"no graph in {data_dir.root} yet: building the default graph")
+        click.echo(f"no intact graph in {data_dir.root}: building the default graph")
         # The build runs in its own process: RocksDB's thread pool must not exist in the
         # process the server forks its workers from, or the workers hang when they exit.
         command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "build"]
@@ -553,19 +565,31 @@ def serve(
 @main.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Show the data directory, the published build and the imported sources."""
+    """Show the data directory, the published build and the imported sources.
+
+    Checks that the published build reads and its store opens; exits with status 1 naming what is
+    damaged (and the older build served meanwhile, if one is intact).
+    """
+    from cdkg.graph.served import NoGraphError, intact_build
+
     data_dir = _data_dir(ctx)
     click.echo(f"data directory: {data_dir.root}")
     try:
-        current = data_dir.current()
-    except DataDirError as exc:
-        _fail(str(exc))
-    if current is None:
+        opened, damage = intact_build(data_dir)
+    except NoGraphError:
         click.echo("no graph built yet: run `cdkg build`")
         return
+    except DataDirError as exc:
+        _fail(f"{exc} No intact build is left to serve meanwhile.")
+    current = opened.build
+    del opened
     info = current.info
+    if damage:
+        click.echo(f"damaged: {damage}", err=True)
+        click.echo(f"served meanwhile: the build {current.build_id}, the newest intact one", err=True)
     click.echo(
-        f"published build {current.build_id} ({info.get('built_at')}): {info.get('triples', 0):,} triples"
+        f"{'fallback' if damage else 'published'} build {current.build_id} ({info.get('built_at')}): "
+        f"{info.get('triples', 0):,} triples"
     )
     store = info.get("store")
     if store:
@@ -575,6 +599,8 @@ def status(ctx: click.Context) -> None:
         click.echo(f"store: embedded, {current.store_path}")
     for source in current.info.get("sources", []):
         click.echo(f"  {source['kind']:<9} {source['file']:<30} -> {source['graph']}")
+    if damage:
+        sys.exit(1)
 
 
 @main.command()
@@ -593,11 +619,17 @@ def status(ctx: click.Context) -> None:
 def export(ctx: click.Context, out: Path | None, formats: str) -> None:
     """Write dumps of the published build, named by its id, with SHA-256 checksums (SHA256SUMS)."""
     from cdkg.export import ExportError, export_dumps, parse_formats
+    from cdkg.graph.datadir import disk_full, disk_full_message
 
+    data_dir = _data_dir(ctx)
     try:
-        result = export_dumps(_data_dir(ctx), parse_formats(formats), out)
-    except (ExportError, DataDirError) as exc:
-        _fail(str(exc))
+        result = export_dumps(data_dir, parse_formats(formats), out)
+    except Exception as exc:
+        if disk_full(exc):
+            _fail(disk_full_message(out or data_dir.root, "nothing of the export was kept"))
+        if isinstance(exc, ExportError | DataDirError):
+            _fail(str(exc))
+        raise
     click.echo(f"exported build {result.manifest.build_id} into {result.directory}")
     for dump in result.manifest.files:
         click.echo(

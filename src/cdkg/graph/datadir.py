@@ -22,6 +22,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cdkg.graph.build_record import build_record_problem, describe
 from cdkg.graph.remote_publication import drop_recorded_graphs, remote_record
 from cdkg.graph.remote_store import RemoteStoreError
 from cdkg.graph.store_config import StoreConfigError
@@ -37,6 +39,8 @@ from cdkg.graph.store_config import StoreConfigError
 log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS_BUILDS = 2
+# What `new_build_dir` names a build: a pointer naming anything else (a path, "..") is damaged.
+BUILD_ID = re.compile(r"[0-9]{8}T[0-9]{12}-[0-9a-f]{6}")
 # Engine graphs still to drop: their builds are gone, so the record is kept here and retried.
 DROPS_OWED_FILE = "engine-drops-owed.json"
 # The ontology's HTML documentation, written by each build beside its store.
@@ -47,6 +51,10 @@ DUMPS_DIR = "dumps"
 
 class DataDirError(RuntimeError):
     """A problem with the data directory, worded for the person who has to fix it."""
+
+
+class DamagedBuildError(DataDirError):
+    """The publication pointer, a build's description or its store is not as a build leaves it."""
 
 
 class BuildInProgressError(DataDirError):
@@ -95,25 +103,76 @@ class DataDir:
             ) from exc
 
     def current(self) -> PublishedBuild | None:
-        """The published build, or None if nothing has been built yet."""
+        """The published build, or None if nothing has been built yet; DataDirError naming the damage
+        if the pointer, the build it names or that build's build.json cannot be read as written."""
+        build_id = self.published_id()
+        return None if build_id is None else self.read_build(build_id)
+
+    def published_id(self) -> str | None:
+        """The id the pointer names (None if there is no pointer); DataDirError if it is damaged."""
+        path = self.pointer_path
         try:
-            pointer = json.loads(self.pointer_path.read_text(encoding="utf-8"))
+            text = path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise DataDirError(
-                f"{self.pointer_path} is unreadable ({exc}); run `cdkg build` to publish a new graph."
-            ) from exc
-        build_dir = self.builds_dir / pointer["build"]
-        info_path = build_dir / "build.json"
+            raise self._damaged(path, f"cannot be read ({_reason(exc)})") from exc
+        if not text.strip():
+            raise self._damaged(path, "is empty: it was cut short")
         try:
-            info = json.loads(info_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DataDirError(
-                f"the published build {pointer['build']} has no readable {info_path.name} ({exc}); "
-                "run `cdkg build` to publish a new graph."
+            pointer = json.loads(text)
+        except ValueError as exc:
+            raise self._damaged(
+                path, f"is not JSON ({_reason(exc)}): it was cut short or overwritten"
             ) from exc
-        return PublishedBuild(pointer["build"], build_dir / "store", info)
+        if not isinstance(pointer, dict) or set(pointer) != {"build"}:
+            raise self._damaged(path, f'holds {describe(pointer)} where {{"build": "<build id>"}} belongs')
+        build_id = pointer["build"]
+        if not isinstance(build_id, str) or not BUILD_ID.fullmatch(build_id):
+            raise self._damaged(path, f"names {describe(build_id)}, which is not a build id")
+        if not (self.builds_dir / build_id).is_dir():
+            raise self._damaged(
+                path, f"names the build {build_id}, whose directory {self.builds_dir / build_id} is gone"
+            )
+        return build_id
+
+    def read_build(self, build_id: str) -> PublishedBuild:
+        """A finished build with its description checked; DataDirError naming what is damaged."""
+        build_dir = self.builds_dir / build_id
+        path = build_dir / "build.json"
+        try:
+            info = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError as exc:
+            gone = "the build directory is gone" if not build_dir.is_dir() else "the file is missing"
+            raise self._damaged(path, f"cannot be read: {gone}") from exc
+        except OSError as exc:
+            raise self._damaged(path, f"cannot be read ({_reason(exc)})") from exc
+        except ValueError as exc:
+            raise self._damaged(
+                path, f"is not JSON ({_reason(exc)}): it was cut short or overwritten"
+            ) from exc
+        problem = build_record_problem(info, build_id)
+        if problem:
+            raise self._damaged(path, problem)
+        if "store" not in info and not (build_dir / "store").is_dir():
+            raise self._damaged(
+                build_dir / "store", f"is gone: the store of the build {build_id} was removed"
+            )
+        return PublishedBuild(build_id, build_dir / "store", info)
+
+    def finished_build_ids(self) -> list[str]:
+        """Ids of the builds that were finished (they have a build.json), oldest first."""
+        try:
+            return sorted(
+                p.name
+                for p in self.builds_dir.iterdir()
+                if BUILD_ID.fullmatch(p.name) and (p / "build.json").exists()
+            )
+        except OSError:
+            return []
+
+    def _damaged(self, path: Path, problem: str) -> DataDirError:
+        return DamagedBuildError(f"{path} {problem}; run `cdkg build` to publish a fresh graph.")
 
     def pointer_stamp(self) -> tuple[int, int] | None:
         """A cheap fingerprint of the pointer file, to notice a new publication without reading it."""
@@ -174,14 +233,18 @@ class DataDir:
         Earlier builds are kept a while because a server may still have one open.
         """
         owed = self._owed_drops()
-        current = self.current()
-        if current:
-            keep = keep | {current.build_id}
-        finished = sorted(
-            (p for p in self.builds_dir.iterdir() if (p / "build.json").exists()),
-            key=lambda p: p.name,
-        )
-        keep |= {p.name for p in finished[-(KEEP_PREVIOUS_BUILDS + 1) :]}
+        try:
+            published = self.published_id()
+        except DataDirError:
+            published = None
+        keep = keep | {published} if published else set(keep)
+        # The newest finished builds stay, intact or not: a damaged pointer or build.json leaves them
+        # as the fallback a server reads, and a build lost to a damaged file is for a person to judge.
+        finished = self.finished_build_ids()
+        keep |= set(finished[-(KEEP_PREVIOUS_BUILDS + 1) :])
+        newest = self.newest_readable(finished)
+        if newest is not None:
+            keep.add(newest.build_id)
         removed = [path for path in self.builds_dir.iterdir() if path.name not in keep]
         records = [(path.name, remote_record(path)) for path in removed]
         new_owed = [{"build": build_id, **record} for build_id, record in records if record is not None]
@@ -193,11 +256,23 @@ class DataDir:
             shutil.rmtree(path, ignore_errors=True)
         return self._drop_from_engines(owed)
 
+    def newest_readable(self, build_ids: list[str] | None = None) -> PublishedBuild | None:
+        """The newest finished build whose build.json reads (its store unchecked), or None."""
+        for build_id in reversed(self.finished_build_ids() if build_ids is None else build_ids):
+            try:
+                return self.read_build(build_id)
+            except DataDirError:
+                continue
+        return None
+
     def _owed_drops(self) -> list[dict]:
         try:
-            return json.loads((self.root / DROPS_OWED_FILE).read_text("utf-8"))
+            owed = json.loads((self.root / DROPS_OWED_FILE).read_text("utf-8"))
         except (OSError, ValueError):
             return []
+        if not isinstance(owed, list):
+            return []
+        return [r for r in owed if isinstance(r, dict) and {"build", "store", "remote_graphs"} <= set(r)]
 
     def _drop_from_engines(self, records: list[dict]) -> list[str]:
         """Drop the engine graphs of each record; those the engine refused are recorded as owed."""
@@ -222,13 +297,61 @@ class DataDir:
         return problems
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error, or one it came from, is a write refused for want of space (RocksDB and SQLite
+    report it in words, without an errno)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(exc).lower()
+        if (
+            "no space left on device" in text
+            or "database or disk is full" in text
+            or "quota exceeded" in text
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def disk_full_message(path: Path, outcome: str) -> str:
+    """One line for a person: which disk is full (the path and its mount point), how full, what is kept."""
+    path = Path(path).absolute()
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
+    mount = next((p for p in (existing, *existing.parents) if os.path.ismount(p)), Path("/"))
+    try:
+        st = os.statvfs(existing)
+        room = (
+            f", {st.f_bavail * st.f_frsize // 1024:,} KiB free of {st.f_blocks * st.f_frsize // 1024:,} KiB"
+        )
+    except OSError:
+        room = ""
+    return (
+        f"no space left on the disk holding {path} (mounted at {mount}{room}): {outcome}; "
+        "free some space there and run the command again."
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
 def _write_json_atomically(path: Path, payload: dict | list) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=2, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # A full disk fails the write: the old file stays as it was, and no half-written copy beside it.
+        tmp.unlink(missing_ok=True)
+        raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

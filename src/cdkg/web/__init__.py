@@ -9,7 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.wsgi import get_content_length
 
 from cdkg.config import resolve_data_dir
-from cdkg.graph.datadir import DataDir
+from cdkg.graph.datadir import DataDir, DataDirError
 from cdkg.graph.query_workers import QueryWorkerPool
 from cdkg.graph.served import ServedGraph
 from cdkg.web.endpoint_settings import EndpointSettings
@@ -54,11 +54,17 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.context_processor(page_context)
     app.register_blueprint(reconciliation_blueprint)
     app.before_request(_refuse_bodies_without_length)
+    app.register_error_handler(DataDirError, _data_dir_unusable)
 
     from cdkg.web.sparql_fast_path import QueryFastPath
 
     app.wsgi_app = QueryFastPath(app, app.wsgi_app)
     return app
+
+
+def _data_dir_unusable(error: DataDirError) -> Response:
+    """503 with what is missing or damaged, for any route that did not answer it itself."""
+    return Response(str(error).rstrip() + "\n", status=503, mimetype="text/plain")
 
 
 def _refuse_bodies_without_length() -> Response | None:
