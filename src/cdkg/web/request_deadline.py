@@ -186,7 +186,10 @@ def wsgi_environ(scope: Any, headers: Any, body: bytes) -> dict[str, Any]:
             environ["CONTENT_LENGTH"] = value
             continue
         key = "HTTP_" + name.upper().replace("-", "_")
-        environ[key] = f"{environ[key]},{value}" if key in environ else value
+        if key in environ:
+            # Repeated headers are one, as Granian's WSGI interface joins them (cookies by ';').
+            value = f"{environ[key]}{';' if key == 'HTTP_COOKIE' else ','}{value}"
+        environ[key] = value
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
