@@ -112,3 +112,18 @@ class WorkersBusy(QueryFailed):
 
     def __reduce__(self):
         return (type(self), (self.seconds,))
+
+
+class QueryMemoryExceeded(QueryFailed):
+    """The query's worker grew past its memory ceiling and was stopped."""
+
+    def __init__(self, megabytes: int) -> None:
+        super().__init__(f"the query needed more than {megabytes} MB of memory and was stopped")
+        self.megabytes = megabytes
+
+    def __reduce__(self):
+        return (type(self), (self.megabytes,))
+
+
+class WorkerCrashed(QueryFailed):
+    """The engine brought its worker process down while evaluating the query (a signal, not an answer)."""

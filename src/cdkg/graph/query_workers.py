@@ -19,12 +19,23 @@ import os
 import pickle
 import queue
 import select
+import signal
+import sys
 import threading
 import time
 import weakref
 from multiprocessing.connection import Connection
 
-from cdkg.graph.query_jobs import QueryAnswer, QueryFailed, QueryJob, QueryTimeout, WorkersBusy
+from cdkg.graph.query_jobs import (
+    QueryAnswer,
+    QueryFailed,
+    QueryJob,
+    QueryMemoryExceeded,
+    QueryTimeout,
+    WorkerCrashed,
+    WorkersBusy,
+)
+from cdkg.graph.worker_sandbox import NETWORK, NO_NETWORK, SandboxUnavailable, enter_sandbox
 
 # Reading a published store and importing pyoxigraph takes well under a second; this bounds a
 # worker that cannot start at all (a broken installation) without cutting a slow machine short.
@@ -36,11 +47,27 @@ class QueryWorkerError(QueryFailed):
     """A worker process died or could not start; the query may be retried."""
 
 
+# How often a waiting request reads its worker's memory while the query runs; a worker growing at
+# the fastest rate measured (3 GB in 6 s) passes its ceiling by about 25 MB before it is seen.
+MEMORY_CHECK_SECONDS = 0.05
+# A query that answers within this is never measured: small queries pay no /proc read.
+FIRST_CHECK_SECONDS = 0.02
+# Sent instead of an answer by a worker asked for a job its sandbox does not allow (a build that
+# moved between the embedded store and a remote engine); the pool gives the job to a fresh worker.
+_OTHER_SANDBOX = b"other-sandbox"
+# Exit codes of a worker the engine itself brought down (stack overflow, failed allocation, …).
+_CRASH_EXIT_CODES = frozenset(-int(s) for s in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL))
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext) -> None:
+    def __init__(self, context: multiprocessing.context.BaseContext, network: bool) -> None:
         self.connection, child_end = context.Pipe(duplex=True)
         self.process = context.Process(
-            target=_serve_jobs, args=(child_end, os.getpid()), name="cdkg-query-worker", daemon=True
+            target=_serve_jobs,
+            args=(child_end, os.getpid(), network),
+            name="cdkg-query-worker",
+            daemon=True,
         )
         self.process.start()
         child_end.close()
@@ -60,20 +87,54 @@ class _Worker:
         """Whether the worker has written something (or closed its end) within `seconds`."""
         return bool(self._poller.poll(max(0, math.ceil(seconds * 1000))))
 
+    def usable(self) -> bool:
+        """Whether an idle worker can take a job: alive, and with nothing (an EOF) waiting on its pipe."""
+        if not self.process.is_alive():
+            return False
+        return not self.ready or not self.answer_within(0)
+
+    def resident_bytes(self) -> int:
+        """The worker's resident memory, 0 once it is gone."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * _PAGE_BYTES
+        except (OSError, IndexError, ValueError):
+            return 0
+
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
         self.connection.close()
 
+    def how_it_ended(self) -> str:
+        """Why a worker that stopped answering is gone, for the message: its signal or exit code."""
+        self.process.join(timeout=1)
+        code = self.process.exitcode
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            try:
+                return f"it was ended by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"it was ended by signal {-code}"
+        return f"it exited with status {code}"
+
 
 class QueryWorkerPool:
-    """Up to `size` worker processes; each call runs one job on one of them, within a time limit."""
+    """Up to `size` worker processes; each call runs one job on one of them, within a time limit.
 
-    def __init__(self, size: int) -> None:
+    `memory_limit_bytes` is each worker's ceiling while it evaluates a query: past it the worker is
+    killed and the query answered QueryMemoryExceeded. `network` pools may open Internet sockets (for
+    allowlisted federated queries); the others cannot, unless their build lives on a remote engine.
+    """
+
+    def __init__(self, size: int, memory_limit_bytes: int | None = None, network: bool = False) -> None:
         if size < 1:
             raise ValueError(f"a query worker pool needs at least one worker, not {size}")
         self.size = size
+        self.memory_limit_bytes = memory_limit_bytes or None
+        self.network = network
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._workers: set[_Worker] = set()
@@ -81,29 +142,76 @@ class QueryWorkerPool:
         self._closed = False
         atexit.register(_close_if_alive, weakref.ref(self))
 
-    def run(self, job: QueryJob, timeout: float) -> QueryAnswer:
-        """The job's answer; raises QueryTimeout after `timeout` seconds of evaluation,
-        WorkersBusy when no worker frees up within `timeout`, or the job's own QueryFailed."""
-        worker = self._acquire(timeout)
-        try:
-            worker.wait_until_ready()
-            worker.connection.send_bytes(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
-            if not worker.answer_within(timeout):
+    def run(self, job: QueryJob, timeout: float, deadline: float | None = None) -> QueryAnswer:
+        """The job's answer within `timeout` seconds, counted from `deadline - timeout` when a deadline
+        (time.monotonic()) is given, so that waiting for a worker uses up the same time as evaluating.
+
+        Raises QueryTimeout past the deadline, WorkersBusy when no worker frees up before it,
+        QueryMemoryExceeded past the memory ceiling, WorkerCrashed or QueryWorkerError when the worker
+        dies, or the job's own QueryFailed.
+        """
+        if deadline is None:
+            deadline = time.monotonic() + timeout
+        payload = pickle.dumps(job, pickle.HIGHEST_PROTOCOL)
+        worker = self._acquire(deadline, timeout)
+        # A worker found dead at the hand-over, or in the wrong sandbox, never saw the job: the job
+        # goes to a fresh worker, once.
+        for attempt in range(2):
+            sent = False
+            try:
+                worker.wait_until_ready()
+                worker.connection.send_bytes(payload)
+                sent = True
+                data = self._answer(worker, deadline, timeout)
+            except (EOFError, OSError) as exc:
+                if attempt == 0 and not sent:
+                    worker = self._replace_and_take(worker)
+                    continue
+                ended = worker.how_it_ended()
                 self._replace(worker)
-                raise QueryTimeout(timeout)
-            outcome = pickle.loads(worker.connection.recv_bytes())
-        except (EOFError, OSError) as exc:
-            self._replace(worker)
-            raise QueryWorkerError(
-                f"a query worker stopped unexpectedly ({exc or type(exc).__name__})"
-            ) from exc
-        except QueryWorkerError:
-            self._replace(worker)
-            raise
+                if isinstance(exc, EOFError) and worker.process.exitcode in _CRASH_EXIT_CODES:
+                    raise WorkerCrashed(
+                        f"the query brought its worker down ({ended}); nothing was answered"
+                    ) from exc
+                raise QueryWorkerError(
+                    f"a query worker stopped unexpectedly ({exc or type(exc).__name__}; {ended})"
+                ) from exc
+            except QueryWorkerError:
+                self._replace(worker)
+                raise
+            if data == _OTHER_SANDBOX:
+                if attempt == 0:
+                    worker = self._replace_and_take(worker)
+                    continue
+                self._replace(worker)
+                raise QueryWorkerError("no query worker could take the job in the sandbox it needs")
+            break
         self._idle.put(worker)
+        outcome = pickle.loads(data)
         if isinstance(outcome, QueryFailed):
             raise outcome
         return outcome
+
+    def _answer(self, worker: _Worker, deadline: float, timeout: float) -> bytes:
+        """The worker's reply, watching the deadline and, while it evaluates, its memory."""
+        limit = self.memory_limit_bytes
+        waited = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._replace(worker)
+                raise QueryTimeout(timeout)
+            step = (
+                remaining
+                if limit is None
+                else min(remaining, FIRST_CHECK_SECONDS if waited == 0 else MEMORY_CHECK_SECONDS)
+            )
+            if worker.answer_within(step):
+                return worker.connection.recv_bytes()
+            waited += 1
+            if limit is not None and worker.resident_bytes() > limit:
+                self._replace(worker)
+                raise QueryMemoryExceeded(limit // (1024 * 1024))
 
     def close(self) -> None:
         """Stop every worker, busy or not; the pool answers no more jobs."""
@@ -120,22 +228,51 @@ class QueryWorkerPool:
         with self._lock:
             return tuple(w.process.pid for w in self._workers if w.process.pid is not None)
 
-    def _acquire(self, timeout: float) -> _Worker:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+    def _acquire(self, deadline: float, timeout: float) -> _Worker:
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if worker.usable():
+                return worker
+            self._discard(worker)
         with self._lock:
             if self._closed:
                 raise QueryWorkerError("the query worker pool is shut down")
             if len(self._workers) < self.size:
-                worker = _Worker(self._context)
+                worker = _Worker(self._context, self.network)
                 self._workers.add(worker)
                 return worker
-        try:
-            return self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise WorkersBusy(timeout) from None
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise queue.Empty
+                worker = self._idle.get(timeout=remaining)
+            except queue.Empty:
+                raise WorkersBusy(timeout) from None
+            if worker.usable():
+                return worker
+            worker = self._replace_and_take(worker)
+            return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        """Forget a worker found dead while idle; the pool starts another when one is needed."""
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+
+    def _replace_and_take(self, worker: _Worker) -> _Worker:
+        """A fresh worker in the place of `worker`, handed to the caller instead of the idle queue."""
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+            if self._closed:
+                raise QueryWorkerError("the query worker pool is shut down")
+            fresh = _Worker(self._context, self.network)
+            self._workers.add(fresh)
+        return fresh
 
     def _replace(self, worker: _Worker) -> None:
         """Kill a worker that overran or broke, and start a fresh one in its place at once."""
@@ -144,7 +281,7 @@ class QueryWorkerPool:
             self._workers.discard(worker)
             if self._closed:
                 return
-            fresh = _Worker(self._context)
+            fresh = _Worker(self._context, self.network)
             self._workers.add(fresh)
         self._idle.put(fresh)
 
@@ -155,17 +292,29 @@ def _close_if_alive(pool_ref: weakref.ref[QueryWorkerPool]) -> None:
         pool.close()
 
 
-def _serve_jobs(connection: Connection, parent_pid: int) -> None:
-    """A worker's life: answer jobs until the pipe closes or the parent process goes away."""
+def _serve_jobs(connection: Connection, parent_pid: int, network: bool) -> None:
+    """A worker's life: answer jobs until the pipe closes or the parent process goes away.
+
+    Its first job sets its sandbox for good: no network for the embedded store, Internet sockets only
+    for a network pool or a build held by a remote engine. A later job needing another is sent back.
+    """
     from cdkg.graph.query_evaluation import evaluate
 
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
     opened: tuple[str, object] | None = None
+    sandbox: str | None = None
     connection.send_bytes(_READY)
     while True:
         try:
             job = pickle.loads(connection.recv_bytes())
         except (EOFError, OSError):
+            return
+        wanted = NETWORK if network or job.remote is not None else NO_NETWORK
+        if sandbox is None:
+            _enter_sandbox(wanted)
+            sandbox = wanted
+        elif sandbox != wanted:
+            connection.send_bytes(_OTHER_SANDBOX)
             return
         try:
             key = f"{job.build_id}:{job.timeout}" if job.remote is not None else job.store_path
@@ -177,6 +326,17 @@ def _serve_jobs(connection: Connection, parent_pid: int) -> None:
         except QueryFailed as exc:
             outcome = exc
         connection.send_bytes(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+
+
+def _enter_sandbox(mode: str) -> None:
+    try:
+        enter_sandbox(mode)
+    except SandboxUnavailable as exc:
+        # The guard still refuses SERVICE; only its second line is missing, which the server's log says.
+        print(
+            f"cdkg query worker: no sandbox ({exc}); SERVICE is stopped by the query guard only",
+            file=sys.stderr,
+        )
 
 
 def _open_store(job: QueryJob):

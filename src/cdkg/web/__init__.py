@@ -13,6 +13,7 @@ from cdkg.graph.datadir import DataDir, DataDirError
 from cdkg.graph.query_workers import QueryWorkerPool
 from cdkg.graph.served import ServedGraph
 from cdkg.web.endpoint_settings import EndpointSettings
+from cdkg.web.query_fairness import QueryFairness
 from cdkg.web.rate_limit import RateLimiter
 
 
@@ -30,7 +31,14 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.extensions["cdkg_graph"] = ServedGraph(DataDir(Path(app.config["CDKG_DATA_DIR"])))
     app.extensions["cdkg_endpoint"] = settings
     app.extensions["cdkg_rate_limiter"] = RateLimiter(settings.rate_limit)
-    app.extensions["cdkg_query_workers"] = _LazyPool(settings.query_workers)
+    memory = settings.query_memory_mb * 1024 * 1024
+    app.extensions["cdkg_query_workers"] = _LazyPool(settings.query_workers, memory)
+    # Allowlisted federated queries run apart, in workers that may open connections; all others in
+    # workers that cannot (cdkg.graph.worker_sandbox).
+    app.extensions["cdkg_federation_workers"] = _LazyPool(1, memory, network=True)
+    app.extensions["cdkg_query_fairness"] = QueryFairness(
+        settings.query_workers, settings.client_queries, settings.query_budget
+    )
 
     from cdkg.web.dataset_description import blueprint as dataset_description_blueprint
     from cdkg.web.dumps import blueprint as dumps_blueprint
@@ -108,14 +116,26 @@ def query_workers(app: Flask) -> QueryWorkerPool:
     return app.extensions["cdkg_query_workers"].get()
 
 
+def federation_workers(app: Flask) -> QueryWorkerPool:
+    """The pool for allowlisted federated queries: its workers may open Internet sockets."""
+    return app.extensions["cdkg_federation_workers"].get()
+
+
+def query_fairness(app: Flask) -> QueryFairness:
+    return app.extensions["cdkg_query_fairness"]
+
+
 def close_query_workers(app: Flask) -> None:
     """Stop the app's query workers, if any were started (a server calls this on shutdown)."""
     app.extensions["cdkg_query_workers"].close()
+    app.extensions["cdkg_federation_workers"].close()
 
 
 class _LazyPool:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, memory_limit_bytes: int | None = None, network: bool = False) -> None:
         self._size = size
+        self._memory = memory_limit_bytes
+        self._network = network
         self._pool: QueryWorkerPool | None = None
         self._lock = threading.Lock()
 
@@ -124,7 +144,7 @@ class _LazyPool:
         if pool is None:
             with self._lock:
                 if self._pool is None:
-                    self._pool = QueryWorkerPool(self._size)
+                    self._pool = QueryWorkerPool(self._size, self._memory, self._network)
                 pool = self._pool
         return pool
 

@@ -22,6 +22,12 @@ DEFAULTS: dict[str, object] = {
     "CDKG_MAX_BODY_BYTES": 1_000_000,
     # Processes evaluating queries at the same time.
     "CDKG_QUERY_WORKERS": 4,
+    # Megabytes of memory a query worker may hold while it evaluates; past it the query is stopped.
+    "CDKG_QUERY_MEMORY_MB": 1024,
+    # Seconds of evaluation a client may use per minute (summed over its queries), then 429; 0 for none.
+    "CDKG_QUERY_BUDGET": 60.0,
+    # Queries one client may have evaluated at the same time; 0 means all workers but one (at least one).
+    "CDKG_CLIENT_QUERIES": 0,
     # SERVICE clauses are refused unless this is on, and then only to the allowlist.
     "CDKG_FEDERATION": False,
     "CDKG_FEDERATION_ALLOWLIST": (WIKIDATA_SPARQL,),
@@ -40,6 +46,9 @@ class EndpointSettings:
     max_body_bytes: int
     query_workers: int
     federation_allowlist: tuple[str, ...] | None
+    query_memory_mb: int = 1024
+    query_budget: float = 60.0
+    client_queries: int = 3
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> EndpointSettings:
@@ -56,13 +65,19 @@ class EndpointSettings:
         for iri in allowlist:
             if not iri.startswith(("http://", "https://")):
                 raise SettingsError(f"CDKG_FEDERATION_ALLOWLIST: {iri!r} is not an http(s) endpoint IRI")
+        workers = _number("CDKG_QUERY_WORKERS", value("CDKG_QUERY_WORKERS"), int, minimum=1)
+        client_queries = _number("CDKG_CLIENT_QUERIES", value("CDKG_CLIENT_QUERIES"), int, minimum=0)
+        client_queries = min(client_queries or max(1, workers - 1), workers)
         return cls(
             query_timeout=_number("CDKG_QUERY_TIMEOUT", value("CDKG_QUERY_TIMEOUT"), float, minimum=0.001),
             max_rows=_number("CDKG_MAX_ROWS", value("CDKG_MAX_ROWS"), int, minimum=0),
             rate_limit=_number("CDKG_RATE_LIMIT", value("CDKG_RATE_LIMIT"), int, minimum=0),
             max_body_bytes=_number("CDKG_MAX_BODY_BYTES", value("CDKG_MAX_BODY_BYTES"), int, minimum=1),
-            query_workers=_number("CDKG_QUERY_WORKERS", value("CDKG_QUERY_WORKERS"), int, minimum=1),
+            query_workers=workers,
             federation_allowlist=tuple(allowlist) if _flag(value("CDKG_FEDERATION")) else None,
+            query_memory_mb=_number("CDKG_QUERY_MEMORY_MB", value("CDKG_QUERY_MEMORY_MB"), int, minimum=64),
+            query_budget=_number("CDKG_QUERY_BUDGET", value("CDKG_QUERY_BUDGET"), float, minimum=0),
+            client_queries=client_queries,
         )
 
 

@@ -7,6 +7,7 @@ query path in front of Flask (cdkg.web.sparql_fast_path).
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -21,13 +22,22 @@ from cdkg.graph.query_jobs import (
     QueryAnswer,
     QueryEvaluationError,
     QueryJob,
+    QueryMemoryExceeded,
     QuerySyntaxError,
     QueryTimeout,
+    WorkerCrashed,
     WorkersBusy,
 )
 from cdkg.graph.query_workers import QueryWorkerError
 from cdkg.graph.remote_publication import remote_build_record
-from cdkg.web import endpoint_settings, query_workers, rate_limiter, served_graph
+from cdkg.web import (
+    endpoint_settings,
+    federation_workers,
+    query_fairness,
+    query_workers,
+    rate_limiter,
+    served_graph,
+)
 from cdkg.web.endpoint_settings import EndpointSettings
 from cdkg.web.formats import (
     GRAPH_FORMATS,
@@ -37,28 +47,44 @@ from cdkg.web.formats import (
     query_formats,
 )
 from cdkg.web.http_caching import Validators
-from cdkg.web.query_guard import FederationRefused, check_federation, guarded_keywords
+from cdkg.web.query_fairness import FairShareRefused
+from cdkg.web.query_guard import (
+    FederationRefused,
+    QueryTooComplex,
+    check_complexity,
+    check_federation,
+    guarded_keywords,
+)
 from cdkg.web.sparql_request import ProtocolError, ProtocolRequest, read_protocol_request
 from cdkg.web.sparql_responses import syntax_error_text, timeout_text, truncation_headers
 
 # Where the query path in front of Flask leaves a request it admitted but passes on to the route.
 ADMITTED_KEY = "cdkg.sparql.admitted"
+# Where the server in front of the app may record when a request arrived (time.monotonic()), so that
+# a query's time limit counts from then: waiting in a queue is no extra time.
+ARRIVED_KEY = "cdkg.arrived"
 
 
 class AdmittedRequest:
     """A request past the endpoint's limits: its settings, its parameters and the formats it accepts."""
 
-    __slots__ = ("settings", "protocol", "formats", "format_param")
+    __slots__ = ("settings", "protocol", "formats", "format_param", "arrived")
 
-    def __init__(self, settings: EndpointSettings, protocol: ProtocolRequest, formats: QueryFormats) -> None:
+    def __init__(
+        self, settings: EndpointSettings, protocol: ProtocolRequest, formats: QueryFormats, arrived: float
+    ) -> None:
         self.settings = settings
         self.protocol = protocol
         self.formats = formats
         self.format_param = protocol.first("format")
+        self.arrived = arrived
 
 
 def admit(app: Flask, req: Request) -> AdmittedRequest:
     """The rate limit, the body limit, then the protocol's rules; a ProtocolError if one refuses."""
+    arrived = req.environ.get(ARRIVED_KEY)
+    if not isinstance(arrived, float):
+        arrived = time.monotonic()
     settings = endpoint_settings(app)
     wait = rate_limiter(app).admit(req.remote_addr or "")
     if wait:
@@ -74,16 +100,22 @@ def admit(app: Flask, req: Request) -> AdmittedRequest:
         )
     protocol = read_protocol_request(req)
     format_param = protocol.first("format")
-    return AdmittedRequest(settings, protocol, query_formats(req.headers.get("Accept"), format_param))
+    return AdmittedRequest(
+        settings, protocol, query_formats(req.headers.get("Accept"), format_param), arrived
+    )
 
 
 def answer_query(app: Flask, req: Request, admitted: AdmittedRequest) -> Response:
     """The answer to `admitted.protocol.query`, evaluated by a query worker, with its headers."""
     protocol, settings, formats = admitted.protocol, admitted.settings, admitted.formats
     query, params = protocol.query, protocol.params
+    try:
+        check_complexity(query)
+    except QueryTooComplex as exc:
+        raise ProtocolError(400, str(exc)) from exc
     words = guarded_keywords(query)
     try:
-        check_federation(query, settings.federation_allowlist, words)
+        federated = check_federation(query, settings.federation_allowlist, words)
     except FederationRefused as exc:
         raise ProtocolError(403, str(exc)) from exc
     timeout = _requested_timeout(protocol.first("timeout"), settings)
@@ -116,7 +148,7 @@ def answer_query(app: Flask, req: Request, admitted: AdmittedRequest) -> Respons
         remote=remote_build_record(build.info),
         timeout=timeout,
     )
-    answer = _run(app, job, timeout, settings, admitted.format_param)
+    answer = _run_fairly(app, req, job, timeout, admitted, federated)
     response = Response(answer.body, mimetype=answer.media_type)
     if answer.truncated:
         cap = answer.rows if answer.cut_by_engine else settings.max_rows
@@ -150,11 +182,35 @@ def current_build(app: Flask) -> PublishedBuild:
         raise ProtocolError(503, str(exc)) from exc
 
 
-def _run(
-    app: Flask, job: QueryJob, timeout: float, settings: EndpointSettings, format_param: str | None
+def _run_fairly(
+    app: Flask, req: Request, job: QueryJob, timeout: float, admitted: AdmittedRequest, federated: bool
 ) -> QueryAnswer:
+    """The job run within the client's fair share of the workers, its time charged to the client."""
+    client = req.remote_addr or ""
+    fairness = query_fairness(app)
     try:
-        return query_workers(app).run(job, timeout)
+        fairness.admit(client)
+    except FairShareRefused as exc:
+        raise ProtocolError(429, exc.message, {"Retry-After": str(exc.retry_after)}) from exc
+    started = time.monotonic()
+    try:
+        return _run(app, job, timeout, admitted.settings, admitted.format_param, admitted.arrived, federated)
+    finally:
+        fairness.finished(client, time.monotonic() - started)
+
+
+def _run(
+    app: Flask,
+    job: QueryJob,
+    timeout: float,
+    settings: EndpointSettings,
+    format_param: str | None,
+    arrived: float,
+    federated: bool = False,
+) -> QueryAnswer:
+    pool = federation_workers(app) if federated else query_workers(app)
+    try:
+        return pool.run(job, timeout, deadline=arrived + timeout)
     except QuerySyntaxError as exc:
         raise ProtocolError(400, syntax_error_text(exc, job.query)) from exc
     except NoAcceptableFormat as exc:
@@ -163,6 +219,17 @@ def _run(
     except QueryTimeout as exc:
         raise ProtocolError(
             503, timeout_text(exc.seconds, settings), {"CDKG-Query-Timeout": f"{exc.seconds:g}"}
+        ) from exc
+    except QueryMemoryExceeded as exc:
+        raise ProtocolError(
+            503,
+            f"{exc.message}: this endpoint gives each query at most {exc.megabytes} MB (see /sparql/limits). "
+            "Make it lighter: fewer variables in ORDER BY or GROUP BY, a LIMIT, or more selective patterns.",
+            {"CDKG-Query-Memory-Limit": f"{exc.megabytes} MB"},
+        ) from exc
+    except WorkerCrashed as exc:
+        raise ProtocolError(
+            500, f"{exc.message}. The query is probably nested too deeply or too large; simplify it."
         ) from exc
     except WorkersBusy as exc:
         message = f"the endpoint is busy: {exc.message}; retry in a moment."
