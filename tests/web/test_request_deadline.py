@@ -17,8 +17,6 @@ import pytest
 
 from tests.web.cdkg_serve import free_port
 
-pytestmark = pytest.mark.slow
-
 REPO = Path(__file__).resolve().parents[2]
 REQUESTS = 150
 
