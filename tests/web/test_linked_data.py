@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 
 import pytest
@@ -250,3 +251,29 @@ def test_a_page_in_another_language_is_not_the_cached_one(live_server):
     german = _get(url, BROWSER_ACCEPT, **{"Accept-Language": "de", "If-None-Match": english.headers["ETag"]})
     assert german.status_code == 200
     assert german.headers["ETag"] != english.headers["ETag"]
+
+
+FORBIDDEN_IN_IRIS = '\r\n\t\x00\x0b\x7f\x85 <>"{}|\\^`'
+
+
+def test_an_iri_parameter_with_a_line_break_is_refused_400_and_injects_no_header(default_data_dir):
+    rng = random.Random(10)
+    tails = ["", "id/actor/Q1794", "foo", "id/twinning/Q956-Q1085", "scheme/status/active"]
+    with configured_server(default_data_dir, CDKG_RATE_LIMIT=0) as server:
+        sent = [BASE + "id/actor/Q456\r\nX-Injected: 1", BASE + "x\nX-Injected: 1", "\r\nX-Injected: 1"]
+        for _ in range(60):
+            tail = rng.choice(tails)
+            at = rng.randrange(len(tail) + 1)
+            bad = "".join(rng.choices(FORBIDDEN_IN_IRIS, k=rng.randint(1, 3)))
+            sent.append(rng.choice((BASE, "https://example.org/")) + tail[:at] + bad + tail[at:])
+        for iri in sent:
+            response = requests.get(
+                f"{server.url}/resource", params={"iri": iri}, allow_redirects=False, timeout=30
+            )
+            assert response.status_code == 400, (iri, response.status_code, response.text[:300])
+            assert response.headers["Content-Type"].startswith("text/plain")
+            assert "percent-encode" in response.text and "X-Injected" not in response.headers
+        encoded = requests.get(
+            f"{server.url}/resource", params={"iri": BASE + "foo%0D%0Abar"}, allow_redirects=False, timeout=30
+        )
+    assert encoded.status_code == 303 and encoded.headers["Location"].endswith("/foo%0D%0Abar")

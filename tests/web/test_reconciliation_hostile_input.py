@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import string
 from collections.abc import Iterator
 
 import pytest
@@ -292,3 +293,44 @@ def test_generated_parameters_of_suggest_preview_flyout_view_and_propose_are_ans
             f"{server.url}/reconcile{path}", params=params, timeout=60, allow_redirects=False
         )
         assert_answered(response, repr(params)[:300])
+
+
+def _is_javascript_name(callback: str) -> bool:
+    """The oracle: dot-separated identifiers of ASCII letters, digits, _ and $, not starting with a digit."""
+    if not 0 < len(callback) <= 100:
+        return False
+    first = set(string.ascii_letters + "_$")
+    rest = first | set(string.digits)
+    return all(part and part[0] in first and set(part) <= rest for part in callback.split("."))
+
+
+def test_generated_callback_names_are_accepted_exactly_when_they_are_javascript_names(server):
+    rng = random.Random(SEED + 3)
+    alphabet = string.ascii_letters + string.digits + "_$.\n\r\t ()<>;'\"=/é٣"
+    names = ["foo\n", "foo\r\n", "window.cb\n", "a" * 100, "a" * 101, "$", "_.a", "a..b", "1a", "é"]
+    for _ in range(120):
+        name = "".join(rng.choices(alphabet, k=rng.randint(1, 12)))
+        if rng.random() < 0.3:
+            name = rng.choice(("cb", "jQuery123_4", "a.b")) + rng.choice(("\n", "", "\r", " ", ".x"))
+        names.append(name)
+    for name in names:
+        response = requests.get(
+            f"{server.url}/reconcile/suggest/type", params={"prefix": "ci", "callback": name}, timeout=60
+        )
+        if _is_javascript_name(name):
+            assert response.status_code == 200, (name, response.text)
+            assert response.headers["Content-Type"].startswith("application/javascript")
+            assert response.text.startswith(name + "(") and response.text.endswith(");")
+        else:
+            assert "not a JavaScript name" in error(response), name
+
+
+def test_a_view_of_an_id_with_a_line_break_is_refused_without_a_location(server):
+    response = requests.get(
+        f"{server.url}/reconcile/view",
+        params={"id": "https://w3id.org/cdkg/id/actor/Q456\r\nX-Injected: 1"},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert "not an IRI of this graph" in error(response)
+    assert "Location" not in response.headers and "X-Injected" not in response.headers

@@ -29,7 +29,13 @@ from cdkg.web import served_graph
 from cdkg.web.formats import GRAPH_FORMATS, NotAcceptable, ResultFormat, choose_format, prefers_html
 from cdkg.web.http_caching import Validators
 from cdkg.web.negotiation import alternate_links
-from cdkg.web.resource_links import check_public_url, document_path, iri_of_document, public_base
+from cdkg.web.resource_links import (
+    check_public_url,
+    document_path,
+    iri_of_document,
+    is_iri_text,
+    public_base,
+)
 from cdkg.web.resource_pages import render_resource_page
 
 blueprint = Blueprint("linked_data", __name__)
@@ -66,6 +72,13 @@ def resource() -> Response:
     if label:
         return redirect(url_for("query_page.query_page", query=label_search_query(label)), 303)
     iri = request.args.get("iri", "").strip()
+    if iri and not is_iri_text(iri):
+        return _text(
+            f"the iri parameter {iri[:200]!r} holds a space, a control character or one of "
+            '< > " { } | \\ ^ `, which no IRI may hold; percent-encode them (a line break is %0A), '
+            f"or give one of our IRIs, starting with {BASE}.",
+            400,
+        )
     if not iri.startswith(BASE):
         return _not_found(iri or "(no iri parameter)", f"give ?iri= one of our IRIs, starting with {BASE}")
     path = document_path(iri)

@@ -43,15 +43,13 @@ from cdkg.web.reconciliation_queries import (
     read_single,
     shown,
 )
-from cdkg.web.resource_links import href
+from cdkg.web.resource_links import href, is_iri_text
 
 blueprint = Blueprint("reconciliation", __name__, url_prefix="/reconcile")
 JSONP_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*", re.ASCII)
 MAX_CALLBACK = 100
 SUGGEST_LIMIT = 10
 CURSOR = re.compile(r"[0-9]{1,6}", re.ASCII)
-# What an IRI may hold (RFC 3987 leaves out spaces, controls, <>"{}|\^`), so it is safe in a Location.
-IRI_TEXT = re.compile(r'[^\x00-\x20\x7f-\x9f<>"{}|\\^`]+')
 
 
 @blueprint.record_once
@@ -188,7 +186,7 @@ def preview() -> Response:
 def view() -> Response:
     """An entity's page on this server, which w3id.org does not redirect to (the manifest's view)."""
     iri = _required("id")
-    if not iri.startswith(BASE) or not IRI_TEXT.fullmatch(iri):
+    if not iri.startswith(BASE) or not is_iri_text(iri):
         raise ReconciliationRequestError(
             f"{shown(iri)} is not an IRI of this graph; ids start with {BASE} and hold no spaces, "
             "control characters, quotes or angle brackets."

@@ -66,5 +66,10 @@ def schema_org(description: ResourceDescription, name: str, names: dict[str, str
     if same_as:
         node["sameAs"] = same_as
     node["url"] = iri
-    # `</` inside a script element would end it early.
-    return json.dumps(node, ensure_ascii=False, indent=1).replace("</", "<\\/")
+    return script_data(json.dumps(node, ensure_ascii=False, indent=1))
+
+
+def script_data(json_text: str) -> str:
+    """JSON text safe inside a <script> element: `<`, `>` and `&` as JSON escapes, so no label can
+    end the element (`</script>`) or put the HTML parser in its escaped state (`<!--<script>`)."""
+    return json_text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

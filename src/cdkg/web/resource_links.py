@@ -8,6 +8,7 @@ on localhost, and in production every link goes where w3id.org would send it any
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
@@ -18,6 +19,8 @@ from cdkg.web.endpoint_settings import SettingsError
 PUBLIC_URL_KEY = "CDKG_PUBLIC_URL"
 # Kinds of IRI under the base that have their own top-level path (`id/` holds things).
 TOP_LEVEL = ("scheme/", "graph/")
+# What RFC 3987 leaves out of an IRI: spaces, control characters and <>"{}|\^`.
+_IRI_TEXT = re.compile(r'[^\x00-\x20\x7f-\x9f<>"{}|\\^`]+')
 
 
 def check_public_url(app: Flask) -> None:
@@ -44,6 +47,11 @@ def href(iri: str) -> str:
     if iri.startswith(BASE):
         return public_base() + iri.removeprefix(BASE)
     return iri
+
+
+def is_iri_text(text: str) -> bool:
+    """Whether `text` holds only characters an IRI may hold, so it can go into a Location or Link header."""
+    return _IRI_TEXT.fullmatch(text) is not None
 
 
 def document_path(iri: str) -> str | None:
