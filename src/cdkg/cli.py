@@ -422,6 +422,27 @@ def reconcile(
     help="Seconds per query at most.",
 )
 @click.option(
+    "--query-memory",
+    default=ENDPOINT_DEFAULTS["CDKG_QUERY_MEMORY_MB"],
+    show_default=True,
+    type=click.IntRange(min=64),
+    help="Megabytes a query's worker may hold while it evaluates; past it the query is stopped (503).",
+)
+@click.option(
+    "--query-budget",
+    default=ENDPOINT_DEFAULTS["CDKG_QUERY_BUDGET"],
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds of evaluation per minute per client, summed over its queries (429 beyond); 0: off.",
+)
+@click.option(
+    "--client-queries",
+    default=ENDPOINT_DEFAULTS["CDKG_CLIENT_QUERIES"],
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Queries one client may have running at once; 0: all query workers but one.",
+)
+@click.option(
     "--max-rows",
     default=ENDPOINT_DEFAULTS["CDKG_MAX_ROWS"],
     show_default=True,
@@ -488,6 +509,9 @@ def serve(
     threads: int | None,
     query_workers: int,
     query_timeout: float,
+    query_memory: int,
+    query_budget: float,
+    client_queries: int,
     max_rows: int,
     rate_limit: int,
     max_body: int,
@@ -538,6 +562,9 @@ def serve(
     limits = {
         "CDKG_QUERY_WORKERS": query_workers,
         "CDKG_QUERY_TIMEOUT": query_timeout,
+        "CDKG_QUERY_MEMORY_MB": query_memory,
+        "CDKG_QUERY_BUDGET": query_budget,
+        "CDKG_CLIENT_QUERIES": client_queries,
         "CDKG_MAX_ROWS": max_rows,
         "CDKG_RATE_LIMIT": rate_limit,
         "CDKG_MAX_BODY_BYTES": max_body,

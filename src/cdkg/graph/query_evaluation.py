@@ -42,6 +42,8 @@ def evaluate(store: ox.Store | RemoteGraphStore, job: QueryJob) -> QueryAnswer:
     SELECT it cut at its own row limit is sent cut, saying so, when the job caps rows anyway.
     """
     options: dict[str, object] = {}
+    if job.base_iri is not None:
+        options["base_iri"] = job.base_iri
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]

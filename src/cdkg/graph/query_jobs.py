@@ -21,6 +21,7 @@ class QueryJob:
     readable; None means the project's own (cdkg.namespaces), so a job need not carry them.
     `remote` holds the `store` and `remote_graphs` entries of a build held by a remote engine
     (then `store_path` is not read), and `timeout` the seconds the engine is given to answer.
+    `base_iri` resolves the query's relative IRIs where it declares no BASE (the endpoint's URL).
     """
 
     store_path: str
@@ -35,6 +36,7 @@ class QueryJob:
     build_id: str = ""
     remote: dict | None = None
     timeout: float | None = None
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cdkg.graph.query_jobs import QuerySyntaxError
 from cdkg.web.endpoint_settings import EndpointSettings
+from cdkg.web.query_guard import MAX_NESTING, MAX_OPERATORS
 
 
 def syntax_error_text(error: QuerySyntaxError, query: str) -> str:
@@ -63,11 +64,24 @@ def limits_text(settings: EndpointSettings) -> str:
         if settings.federation_allowlist is not None
         else "no federated queries (SERVICE)"
     )
+    budget = (
+        f"{settings.query_budget:g} s of evaluation per minute per client address, summed over its "
+        "queries (429 with Retry-After beyond)"
+        if settings.query_budget
+        else "no budget per client"
+    )
     return "\n".join(
         [
             "Limits of this SPARQL endpoint",
             "",
-            f"- time: {settings.query_timeout:g} s per query; ask for less with timeout=<seconds>.",
+            f"- time: {settings.query_timeout:g} s per query, counted from the request's arrival; ask for "
+            "less with timeout=<seconds>.",
+            f"- memory: {settings.query_memory_mb} MB per query (503 with CDKG-Query-Memory-Limit beyond).",
+            f"- evaluation time: {budget}.",
+            f"- queries at once: {settings.client_queries} per client address, of {settings.query_workers} "
+            "workers; the last free worker goes to a client with none running (429 beyond).",
+            f"- nesting: {MAX_NESTING} levels of brackets and {MAX_OPERATORS} operators per query "
+            "(400 beyond).",
             f"- rows: {rows} rows per result (triples for CONSTRUCT and DESCRIBE).",
             f"- requests: {rate}.",
             f"- request body: {settings.max_body_bytes} bytes.",
