@@ -103,9 +103,7 @@ def test_serve_starts_on_a_damaged_pointer_and_serves_the_intact_build(two_build
     data_dir = copy_data_dir(source, tmp_path / "d")
     data_dir.pointer_path.write_text(pointer, encoding="utf-8")
     port = _free_port()
-    # Flask's server: what is tested is the command's start, before any server runs.
-    command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "serve", "--dev"]
-    command += ["--port", str(port)]
+    command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "serve", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         response = _first_answer(f"http://127.0.0.1:{port}/sparql", process)
@@ -117,6 +115,26 @@ def test_serve_starts_on_a_damaged_pointer_and_serves_the_intact_build(two_build
         output, _ = process.communicate(timeout=30)
     assert "KeyError" not in output and "TypeError" not in output
     assert f"warning: {data_dir.pointer_path}" in output
+
+
+@pytest.mark.slow
+def test_serve_with_no_intact_build_left_builds_a_fresh_one_and_serves_it(two_builds, tmp_path):
+    source, older, newer = two_builds
+    data_dir = copy_data_dir(source, tmp_path / "d")
+    data_dir.pointer_path.write_text("{}", encoding="utf-8")
+    for build_id in (older, newer):
+        (data_dir.builds_dir / build_id / "build.json").write_text("[]", encoding="utf-8")
+    port = _free_port()
+    command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "serve", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        response = _first_answer(f"http://127.0.0.1:{port}/sparql", process)
+        assert response.status_code == 200 and response.json()["boolean"] is True
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "no intact graph" in output and "Traceback" not in output
+    assert data_dir.published_id() not in (older, newer)
 
 
 def _first_answer(url: str, process: subprocess.Popen) -> requests.Response:
