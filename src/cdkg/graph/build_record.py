@@ -7,6 +7,7 @@ Fields added by later versions are optional, so builds made before them still re
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 # Each field with the type its value must have; the required ones every build since the first writes.
@@ -82,6 +83,6 @@ def _a(kind: type) -> str:
 
 
 def describe(value: object) -> str:
-    """A value read from a damaged file, shortened for a message."""
-    text = repr(value)
+    """A value read from a damaged file, as JSON writes it, shortened for a message."""
+    text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
