@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
-from cdkg.web.request_deadline import DeadlineFront
+from cdkg.web.request_deadline import ARRIVED_KEY, DeadlineFront
 
 PLAIN_KEYS = (
     "REQUEST_METHOD",
@@ -28,6 +29,8 @@ def wsgi(environ: dict, start_response) -> list[bytes]:
     seen = {key: environ.get(key) for key in PLAIN_KEYS}
     seen.update({key: value for key, value in environ.items() if key.startswith("HTTP_")})
     seen["body"] = [len(body), hashlib.sha256(body).hexdigest()]
+    arrived = environ.get(ARRIVED_KEY)
+    seen["arrived"] = arrived if isinstance(arrived, float) and arrived <= time.monotonic() else None
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(seen, sort_keys=True).encode()]
 

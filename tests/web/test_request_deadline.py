@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
+from cdkg.web import sparql_answers
+from cdkg.web.request_deadline import ARRIVED_KEY
 from tests.web.cdkg_serve import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -117,4 +119,14 @@ def test_the_front_gives_the_app_what_granians_wsgi_interface_gave_it(servers):
         method, target, headers, body = _request(rng)
         expected = _comparable(_answer(by_wsgi, method, target, headers, body), headers)
         got = _comparable(_answer(by_front, method, target, headers, body), headers)
+        assert got.pop("arrived") is not None
+        assert expected.pop("arrived") is None
         assert got == expected, (method, target, headers)
+
+
+def test_the_front_records_when_a_request_arrived_where_the_query_deadline_reads_it(servers):
+    _, by_front = servers
+    sent = time.monotonic()
+    arrived = _answer(by_front, "GET", "/", [("Host", "127.0.0.1")], b"")["arrived"]
+    assert sent <= arrived <= time.monotonic()  # CLOCK_MONOTONIC is one clock for every process
+    assert ARRIVED_KEY == sparql_answers.ARRIVED_KEY

@@ -17,6 +17,7 @@ import logging
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -28,6 +29,11 @@ STREAM_BATCH_BYTES = 256 * 1024
 _TEXT = ("content-type", "text/plain; charset=utf-8")
 
 log = logging.getLogger(__name__)
+
+# The environ key of the time (time.monotonic()) a request's headers arrived: a query's time limit
+# counts from then (cdkg.web.sparql_answers.ARRIVED_KEY), so reading its body and waiting for a
+# request thread are no extra time.
+ARRIVED_KEY = "cdkg.arrived"
 
 
 class DeadlineFront:
@@ -64,6 +70,7 @@ class DeadlineFront:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return
+        arrived = time.monotonic()
         headers = scope.headers
         length = content_length(headers.get("content-length"))
         body = b""
@@ -79,6 +86,7 @@ class DeadlineFront:
             if len(body) != length:
                 return
         environ = wsgi_environ(scope, headers, body)
+        environ[ARRIVED_KEY] = arrived
         if length and length > self.max_body_bytes:
             environ["wsgi.input"] = _BodyOverLimit(length, self.max_body_bytes)
         loop = asyncio.get_running_loop()
