@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
 
 from cdkg.build import build_graph
 from cdkg.graph.datadir import DataDir
-from cdkg.graph.query_jobs import QueryJob, QuerySyntaxError, QueryTimeout
+from cdkg.graph.query_jobs import (
+    QueryFailed,
+    QueryJob,
+    QueryMemoryExceeded,
+    QuerySyntaxError,
+    QueryTimeout,
+    WorkerCrashed,
+    WorkersBusy,
+)
 from cdkg.graph.query_workers import QueryWorkerPool
 
 JSON = "application/sparql-results+json"
@@ -143,3 +154,100 @@ def test_workers_exit_when_the_process_that_started_them_is_killed(default_data_
             break
         time.sleep(0.1)
     assert not alive(worker_pid), "an orphaned query worker kept running its query"
+
+
+def _start_every_worker(pool: QueryWorkerPool, data_dir: DataDir) -> tuple[int, ...]:
+    """All `pool.size` workers started and idle: as many jobs at once as there are workers."""
+    threads = [
+        threading.Thread(target=pool.run, args=(job(data_dir, SLOW_COUNT), 60)) for _ in range(pool.size)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return pool.pids
+
+
+# Every pair of triples counted: a second or so on the default graph, long enough to overlap.
+SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+
+
+def test_idle_workers_killed_from_outside_are_replaced_before_they_get_a_job(default_data_dir):
+    pool = QueryWorkerPool(3)
+    try:
+        pids = _start_every_worker(pool, default_data_dir)
+        assert len(pids) == 3
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        for pid in pids:
+            while alive(pid) and _zombie_or_gone(pid) is False:
+                time.sleep(0.01)
+        answers = [pool.run(job(default_data_dir, COUNT), timeout=60) for _ in range(4)]
+    finally:
+        pool.close()
+    assert all(a.body.startswith(b'{"head":{"vars":["n"]}') for a in answers)
+
+
+def _zombie_or_gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_waiting_for_a_worker_counts_against_the_same_deadline(default_data_dir):
+    pool = QueryWorkerPool(1)
+    try:
+        pool.run(job(default_data_dir, COUNT), timeout=60)
+        busy = threading.Thread(target=lambda: _swallow(pool.run, job(default_data_dir, CROSS_PRODUCT), 2.0))
+        busy.start()
+        time.sleep(0.3)
+        arrived = time.monotonic()
+        with pytest.raises((QueryTimeout, WorkersBusy)):
+            pool.run(job(default_data_dir, CROSS_PRODUCT), timeout=2.0, deadline=arrived + 2.0)
+        waited = time.monotonic() - arrived
+        busy.join(timeout=30)
+    finally:
+        pool.close()
+    assert waited < 2.6, f"a query allowed 2 s was answered after {waited:.1f} s (queue, then evaluation)"
+
+
+def _swallow(call, *args) -> None:
+    with contextlib.suppress(QueryFailed):
+        call(*args)
+
+
+def test_a_query_far_deeper_than_a_default_stack_is_evaluated_not_crashed(pool, default_data_dir):
+    deep = "SELECT * WHERE " + "{" * 10_000 + " ?s a <https://w3id.org/cdkg/ontology#City> " + "}" * 10_000
+    answer = pool.run(job(default_data_dir, deep + " LIMIT 1"), timeout=60)
+    assert answer.kind == "solutions"
+
+
+def test_a_worker_past_its_memory_ceiling_is_stopped_and_replaced(default_data_dir):
+    pool = QueryWorkerPool(1, memory_limit_bytes=200 * 1024 * 1024)
+    try:
+        pool.run(job(default_data_dir, COUNT), timeout=60)
+        (pid,) = pool.pids
+        hog = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d LIMIT 1"
+        with pytest.raises(QueryMemoryExceeded) as raised:
+            pool.run(job(default_data_dir, hog), timeout=60)
+        assert raised.value.megabytes == 200
+        assert not alive(pid) or _zombie_or_gone(pid)
+        assert pool.run(job(default_data_dir, COUNT), timeout=60).kind == "solutions"
+    finally:
+        pool.close()
+
+
+def test_a_worker_brought_down_by_a_signal_mid_query_is_reported_as_a_crash(default_data_dir):
+    pool = QueryWorkerPool(1)
+    try:
+        pool.run(job(default_data_dir, COUNT), timeout=60)
+        (pid,) = pool.pids
+        threading.Timer(0.5, os.kill, args=(pid, signal.SIGSEGV)).start()
+        with pytest.raises(WorkerCrashed) as raised:
+            pool.run(job(default_data_dir, CROSS_PRODUCT), timeout=30)
+        assert "SIGSEGV" in raised.value.message
+        assert pool.run(job(default_data_dir, COUNT), timeout=60).kind == "solutions"
+    finally:
+        pool.close()
