@@ -159,6 +159,10 @@ class QueryWorkerPool:
         for attempt in range(2):
             sent = False
             try:
+                if not worker.ready and not worker.answer_within(deadline - time.monotonic()):
+                    # Still starting at the deadline: it goes on starting for the next job.
+                    self._idle.put(worker)
+                    raise QueryTimeout(timeout)
                 worker.wait_until_ready()
                 worker.connection.send_bytes(payload)
                 sent = True
