@@ -70,10 +70,13 @@ def imported_data_dir(tmp_path_factory, p190_csv) -> DataDir:
 
 
 class LiveServer:
-    """The real application on a real socket on 127.0.0.1, in a background thread."""
+    """The real application on a real socket on 127.0.0.1, in a background thread.
+
+    Without a rate limit: the whole suite is one client to it (the limits have their own servers).
+    """
 
     def __init__(self, data_dir: DataDir) -> None:
-        self.app = create_app(data_dir.root)
+        self.app = create_app(data_dir.root, CDKG_RATE_LIMIT=0)
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

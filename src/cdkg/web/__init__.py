@@ -27,7 +27,9 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.config.update(CDKG_DATA_DIR=str(resolve_data_dir(data_dir)))
     app.config.update(config)
     settings = EndpointSettings.from_config(app.config)
-    app.config.setdefault("MAX_CONTENT_LENGTH", settings.max_body_bytes)
+    # Flask's defaults hold the key already (None), so setdefault would never set it.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["cdkg_graph"] = ServedGraph(DataDir(Path(app.config["CDKG_DATA_DIR"])))
     app.extensions["cdkg_endpoint"] = settings
     app.extensions["cdkg_rate_limiter"] = RateLimiter(settings.rate_limit)
@@ -48,6 +50,7 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     from cdkg.web.page_context import page_context
     from cdkg.web.query_page import blueprint as query_page_blueprint
     from cdkg.web.reconciliation import blueprint as reconciliation_blueprint
+    from cdkg.web.route_limits import install_route_limits
     from cdkg.web.search import blueprint as search_blueprint
     from cdkg.web.sparql import blueprint as sparql_blueprint
 
@@ -62,6 +65,7 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.context_processor(page_context)
     app.register_blueprint(reconciliation_blueprint)
     app.before_request(_refuse_bodies_without_length)
+    install_route_limits(app)
     app.register_error_handler(DataDirError, _data_dir_unusable)
 
     from cdkg.web.sparql_fast_path import QueryFastPath

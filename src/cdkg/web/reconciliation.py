@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from cdkg.graph.datadir import DataDirError
 from cdkg.matching import EntityFacts, InvalidQuery, MatchingEngine
 from cdkg.namespaces import BASE
-from cdkg.web import served_graph
+from cdkg.web import rate_limiter, served_graph
 from cdkg.web.http_caching import add_cors, preflight
 from cdkg.web.reconciliation_answers import (
     PREVIEW_HEIGHT,
@@ -28,9 +28,11 @@ from cdkg.web.reconciliation_answers import (
     type_json,
 )
 from cdkg.web.reconciliation_engine import EngineForCurrentBuild
-from cdkg.web.reconciliation_extension import PROPERTIES, extend, proposals, suggested_properties
+from cdkg.web.reconciliation_extension import MAX_IDS, PROPERTIES, extend, proposals, suggested_properties
 from cdkg.web.reconciliation_queries import (
+    MAX_BATCH,
     MAX_LIMIT,
+    MAX_PROPERTIES,
     MAX_TEXT,
     MAX_VALUES,
     ReconciliationRequestError,
@@ -44,6 +46,7 @@ from cdkg.web.reconciliation_queries import (
     shown,
 )
 from cdkg.web.resource_links import href, is_iri_text
+from cdkg.web.route_limits import MAX_RECONCILIATIONS_PER_CLIENT
 
 blueprint = Blueprint("reconciliation", __name__, url_prefix="/reconcile")
 JSONP_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*", re.ASCII)
@@ -212,8 +215,23 @@ def documentation() -> Response:
         types=engine.types(),
         constraints=engine.properties(),
         extension=PROPERTIES,
+        limits=_limits(),
     )
     return Response(page, mimetype="text/html")
+
+
+def _limits() -> dict[str, int]:
+    """The work one request may ask for, as the documentation page states it."""
+    return {
+        "batch": MAX_BATCH,
+        "text": MAX_TEXT,
+        "properties": MAX_PROPERTIES,
+        "per_property": MAX_VALUES,
+        "candidates": MAX_LIMIT,
+        "ids": MAX_IDS,
+        "in_flight": MAX_RECONCILIATIONS_PER_CLIENT,
+        "per_minute": rate_limiter(current_app).per_minute,
+    }
 
 
 def _vocabulary() -> Vocabulary:

@@ -26,7 +26,7 @@ class SearchRequestError(ValueError):
 
 @blueprint.route("/search")
 def search() -> Response:
-    as_json = _wants_json()
+    as_json = wants_json()
     query = request.args.get("q", "").strip()
     try:
         limit = _limit(request.args.get("limit"))
@@ -64,7 +64,8 @@ def _index() -> LabelIndex | StoredLabelIndex:
     return per_build.get(opened)
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """Whether the request asks for JSON (`format=json`, or Accept preferring it to HTML)."""
     wanted = request.args.get("format", "").strip().lower()
     if wanted:
         return wanted == "json"
