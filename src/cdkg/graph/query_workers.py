@@ -26,6 +26,7 @@ import time
 import weakref
 from multiprocessing.connection import Connection
 
+from cdkg.graph.connection_gate import AllowedEndpoints, ConnectionGate, take_descriptor
 from cdkg.graph.query_jobs import (
     QueryAnswer,
     QueryFailed,
@@ -35,7 +36,13 @@ from cdkg.graph.query_jobs import (
     WorkerCrashed,
     WorkersBusy,
 )
-from cdkg.graph.worker_sandbox import NETWORK, NO_NETWORK, SandboxUnavailable, enter_sandbox
+from cdkg.graph.worker_sandbox import (
+    GATED_NETWORK,
+    NETWORK,
+    NO_NETWORK,
+    SandboxUnavailable,
+    enter_sandbox,
+)
 
 # Reading a published store and importing pyoxigraph takes well under a second; this bounds a
 # worker that cannot start at all (a broken installation) without cutting a slow machine short.
@@ -61,11 +68,18 @@ _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, network: bool) -> None:
+    def __init__(
+        self,
+        context: multiprocessing.context.BaseContext,
+        network: bool,
+        gated: AllowedEndpoints | None = None,
+    ) -> None:
         self.connection, child_end = context.Pipe(duplex=True)
+        self.gated = gated
+        self.gate: ConnectionGate | None = None
         self.process = context.Process(
             target=_serve_jobs,
-            args=(child_end, os.getpid(), network),
+            args=(child_end, os.getpid(), network, gated is not None),
             name="cdkg-query-worker",
             daemon=True,
         )
@@ -79,8 +93,25 @@ class _Worker:
     def wait_until_ready(self) -> None:
         if self.ready:
             return
-        if not self.answer_within(STARTUP_SECONDS) or self.connection.recv_bytes() != _READY:
+        if not self.answer_within(STARTUP_SECONDS):
             raise QueryWorkerError("a query worker did not start; see the server's log")
+        ready, _, listener = self.connection.recv_bytes().partition(b":")
+        if ready != _READY:
+            raise QueryWorkerError("a query worker did not start; see the server's log")
+        if self.gated is not None:
+            if not listener.isdigit():
+                raise QueryWorkerError(
+                    "federated queries need a worker whose connections are checked against the allowlist, "
+                    f"which this machine cannot give ({listener.decode(errors='replace')}); "
+                    "turn federation off or run the server on Linux 5.9 or later."
+                )
+            try:
+                descriptor = take_descriptor(self.process.pid, int(listener))
+            except OSError as exc:
+                raise QueryWorkerError(
+                    f"cannot hold the federation worker's connection gate ({exc}); turn federation off."
+                ) from None
+            self.gate = ConnectionGate(descriptor, self.gated)
         self.ready = True
 
     def answer_within(self, seconds: float) -> bool:
@@ -129,12 +160,20 @@ class QueryWorkerPool:
     allowlisted federated queries); the others cannot, unless their build lives on a remote engine.
     """
 
-    def __init__(self, size: int, memory_limit_bytes: int | None = None, network: bool = False) -> None:
+    def __init__(
+        self,
+        size: int,
+        memory_limit_bytes: int | None = None,
+        network: bool = False,
+        allowlist: tuple[str, ...] | None = None,
+    ) -> None:
         if size < 1:
             raise ValueError(f"a query worker pool needs at least one worker, not {size}")
         self.size = size
         self.memory_limit_bytes = memory_limit_bytes or None
         self.network = network
+        # A network pool with an allowlist: each worker's connections are checked against it.
+        self._gated = AllowedEndpoints(allowlist) if network and allowlist is not None else None
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._workers: set[_Worker] = set()
@@ -245,7 +284,7 @@ class QueryWorkerPool:
             if self._closed:
                 raise QueryWorkerError("the query worker pool is shut down")
             if len(self._workers) < self.size:
-                worker = _Worker(self._context, self.network)
+                worker = _Worker(self._context, self.network, self._gated)
                 self._workers.add(worker)
                 return worker
         while True:
@@ -274,7 +313,7 @@ class QueryWorkerPool:
             self._workers.discard(worker)
             if self._closed:
                 raise QueryWorkerError("the query worker pool is shut down")
-            fresh = _Worker(self._context, self.network)
+            fresh = _Worker(self._context, self.network, self._gated)
             self._workers.add(fresh)
         return fresh
 
@@ -285,7 +324,7 @@ class QueryWorkerPool:
             self._workers.discard(worker)
             if self._closed:
                 return
-            fresh = _Worker(self._context, self.network)
+            fresh = _Worker(self._context, self.network, self._gated)
             self._workers.add(fresh)
         self._idle.put(fresh)
 
@@ -296,7 +335,7 @@ def _close_if_alive(pool_ref: weakref.ref[QueryWorkerPool]) -> None:
         pool.close()
 
 
-def _serve_jobs(connection: Connection, parent_pid: int, network: bool) -> None:
+def _serve_jobs(connection: Connection, parent_pid: int, network: bool, gated: bool = False) -> None:
     """A worker's life: answer jobs until the pipe closes or the parent process goes away.
 
     Its first job sets its sandbox for good: no network for the embedded store, Internet sockets only
@@ -307,12 +346,26 @@ def _serve_jobs(connection: Connection, parent_pid: int, network: bool) -> None:
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
     opened: tuple[str, object] | None = None
     sandbox: str | None = None
-    connection.send_bytes(_READY)
+    listener: int | None = None
+    if gated:
+        # Gated from the start: the parent takes the listener's descriptor when it reads READY.
+        try:
+            listener = enter_sandbox(GATED_NETWORK)
+        except SandboxUnavailable as exc:
+            connection.send_bytes(_READY + b":" + str(exc).encode())
+        else:
+            sandbox = NETWORK
+            connection.send_bytes(_READY + b":" + str(listener).encode())
+    else:
+        connection.send_bytes(_READY)
     while True:
         try:
             job = pickle.loads(connection.recv_bytes())
         except (EOFError, OSError):
             return
+        if listener is not None:
+            os.close(listener)  # the parent holds its own copy by now
+            listener = None
         wanted = NETWORK if network or job.remote is not None else NO_NETWORK
         if sandbox is None:
             _enter_sandbox(wanted)
@@ -361,7 +414,7 @@ def _open_store(job: QueryJob):
     store_path = job.store_path
     try:
         return ox.Store.read_only(store_path)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         raise QueryWorkerError(
             f"cannot open the published store {store_path}: {exc}; run `cdkg build` to publish a new graph."
         ) from None

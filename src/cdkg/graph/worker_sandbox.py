@@ -20,6 +20,9 @@ import socket
 
 NO_NETWORK = "no-network"
 NETWORK = "network"
+# Internet sockets, but every connect() and every send to an address is first shown to the process
+# holding the filter's listener (cdkg.graph.connection_gate), which lets it through or refuses it.
+GATED_NETWORK = "gated-network"
 
 # Stack the engine may use for deep recursion (parsing and evaluating nested patterns); only the
 # pages it touches are memory, so a large limit costs nothing for ordinary queries.
@@ -28,6 +31,9 @@ WORKER_STACK_BYTES = 1 << 30
 _PR_SET_NO_NEW_PRIVS = 38
 _SECCOMP_SET_MODE_FILTER = 1
 _SECCOMP_FILTER_FLAG_TSYNC = 1
+_SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
+_SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 1 << 4
+_SECCOMP_RET_USER_NOTIF = 0x7FC00000
 _SECCOMP_RET_ALLOW = 0x7FFF0000
 _SECCOMP_RET_ERRNO = 0x00050000
 _X32_SYSCALL_BIT = 0x40000000
@@ -37,6 +43,9 @@ _ARCHITECTURES = {
     "x86_64": (0xC000003E, 317, 41, 425, 426, 427),
     "aarch64": (0xC00000B7, 277, 198, 425, 426, 427),
 }
+# (connect, sendto, sendmsg, sendmmsg)
+_SENDING_CALLS = {"x86_64": (42, 44, 46, 307), "aarch64": (203, 206, 211, 269)}
+_ARG4_LOW, _ARG4_HIGH = 48, 52
 
 _LD_W_ABS = 0x20
 _JEQ_K = 0x15
@@ -67,16 +76,18 @@ def socket_families_allowed(mode: str) -> tuple[int, ...]:
     """The address families a worker in `mode` may open sockets of."""
     if mode == NO_NETWORK:
         return (socket.AF_UNIX,)
-    if mode == NETWORK:
+    if mode in (NETWORK, GATED_NETWORK):
         return (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK)
     raise ValueError(f"unknown worker sandbox {mode!r}; expected {NO_NETWORK!r} or {NETWORK!r}")
 
 
-def enter_sandbox(mode: str) -> None:
+def enter_sandbox(mode: str) -> int | None:
     """Give up, for this process and every thread and child it will have, what `mode` does not need.
 
-    Irreversible. Raises SandboxUnavailable where seccomp filters cannot be installed (not Linux,
-    an architecture without a table here, a kernel without seccomp).
+    Irreversible. Returns, for GATED_NETWORK, the file descriptor of the filter's listener, which
+    the process that decides on connections must receive (and this one close). Raises
+    SandboxUnavailable where seccomp filters cannot be installed (not Linux, an architecture
+    without a table here, a kernel without seccomp or, for GATED_NETWORK, without listeners).
     """
     families = socket_families_allowed(mode)
     _raise_stack_limit()
@@ -84,30 +95,44 @@ def enter_sandbox(mode: str) -> None:
     if platform.system() != "Linux" or machine not in _ARCHITECTURES:
         raise SandboxUnavailable(f"no seccomp sandbox for {platform.system()} on {machine}")
     arch, seccomp_nr, socket_nr, *uring = _ARCHITECTURES[machine]
-    program = _filter_program(arch, socket_nr, tuple(uring), families, x32_check=machine == "x86_64")
+    gated = _SENDING_CALLS[machine] if mode == GATED_NETWORK else None
+    program = _filter_program(arch, socket_nr, tuple(uring), families, machine == "x86_64", gated)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise SandboxUnavailable(f"prctl(PR_SET_NO_NEW_PRIVS) failed: {errno.errorcode[ctypes.get_errno()]}")
     filters = (_SockFilter * len(program))(*(_SockFilter(*instruction) for instruction in program))
     fprog = _SockFprog(len(program), filters)
     libc.syscall.restype = ctypes.c_long
+    flags = _SECCOMP_FILTER_FLAG_TSYNC
+    if gated:
+        flags |= _SECCOMP_FILTER_FLAG_NEW_LISTENER | _SECCOMP_FILTER_FLAG_TSYNC_ESRCH
     result = libc.syscall(
         ctypes.c_long(seccomp_nr),
         ctypes.c_long(_SECCOMP_SET_MODE_FILTER),
-        ctypes.c_long(_SECCOMP_FILTER_FLAG_TSYNC),
+        ctypes.c_long(flags),
         ctypes.byref(fprog),
     )
+    if gated and result > 0:
+        return result
     if result != 0:
         code = ctypes.get_errno()
         raise SandboxUnavailable(f"seccomp(SET_MODE_FILTER) failed: {errno.errorcode.get(code, code)}")
+    return None
 
 
 def _filter_program(
-    arch: int, socket_nr: int, uring: tuple[int, ...], families: tuple[int, ...], x32_check: bool
+    arch: int,
+    socket_nr: int,
+    uring: tuple[int, ...],
+    families: tuple[int, ...],
+    x32_check: bool,
+    gated: tuple[int, int, int, int] | None = None,
 ) -> list[tuple[int, int, int, int]]:
-    """The BPF program: other architectures' and x32 calls refused, socket() by family, io_uring refused.
+    """The BPF program: other architectures' and x32 calls refused, socket() by family, io_uring refused,
+    and with `gated` (connect, sendto, sendmsg, sendmmsg) those shown to the listener, but a sendto
+    without an address (data on a connected socket), which goes through unseen.
 
-    Written with labels and resolved to the relative jumps BPF takes.
+    Written with labels and resolved to the relative jumps BPF takes (forward only).
     """
     deny = _SECCOMP_RET_ERRNO | errno.EACCES
     code: list[tuple] = [
@@ -119,6 +144,12 @@ def _filter_program(
         code.append((_JGE_K, "deny", None, _X32_SYSCALL_BIT))
     for number in uring:
         code.append((_JEQ_K, "deny", None, number))
+    if gated is not None:
+        connect_nr, sendto_nr, sendmsg_nr, sendmmsg_nr = gated
+        code.append((_JEQ_K, "notify", None, connect_nr))
+        code.append((_JEQ_K, "notify", None, sendmsg_nr))
+        code.append((_JEQ_K, "notify", None, sendmmsg_nr))
+        code.append((_JEQ_K, "sendto", None, sendto_nr))
     code.append((_JEQ_K, None, "allow", socket_nr))
     code.append((_LD_W_ABS, None, None, _ARG0))
     for family in families:
@@ -127,6 +158,16 @@ def _filter_program(
     code.append((_RET_K, 0, 0, deny))
     code.append("allow")
     code.append((_RET_K, 0, 0, _SECCOMP_RET_ALLOW))
+    if gated is not None:
+        code.append("sendto")
+        code.append((_LD_W_ABS, None, None, _ARG4_LOW))
+        code.append((_JEQ_K, None, "notify", 0))
+        code.append((_LD_W_ABS, None, None, _ARG4_HIGH))
+        code.append((_JEQ_K, "allow_sendto", "notify", 0))
+        code.append("allow_sendto")
+        code.append((_RET_K, 0, 0, _SECCOMP_RET_ALLOW))
+        code.append("notify")
+        code.append((_RET_K, 0, 0, _SECCOMP_RET_USER_NOTIF))
 
     labels: dict[str, int] = {}
     instructions: list[tuple] = []
@@ -166,6 +207,7 @@ def network_is_closed() -> bool:
 
 
 __all__ = [
+    "GATED_NETWORK",
     "NETWORK",
     "NO_NETWORK",
     "SandboxUnavailable",

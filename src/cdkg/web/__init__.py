@@ -37,7 +37,9 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.extensions["cdkg_query_workers"] = _LazyPool(settings.query_workers, memory)
     # Allowlisted federated queries run apart, in workers that may open connections; all others in
     # workers that cannot (cdkg.graph.worker_sandbox).
-    app.extensions["cdkg_federation_workers"] = _LazyPool(1, memory, network=True)
+    app.extensions["cdkg_federation_workers"] = _LazyPool(
+        1, memory, network=True, allowlist=settings.federation_allowlist or ()
+    )
     app.extensions["cdkg_query_fairness"] = QueryFairness(
         settings.query_workers, settings.client_queries, settings.query_budget
     )
@@ -136,10 +138,17 @@ def close_query_workers(app: Flask) -> None:
 
 
 class _LazyPool:
-    def __init__(self, size: int, memory_limit_bytes: int | None = None, network: bool = False) -> None:
+    def __init__(
+        self,
+        size: int,
+        memory_limit_bytes: int | None = None,
+        network: bool = False,
+        allowlist: tuple[str, ...] | None = None,
+    ) -> None:
         self._size = size
         self._memory = memory_limit_bytes
         self._network = network
+        self._allowlist = allowlist
         self._pool: QueryWorkerPool | None = None
         self._lock = threading.Lock()
 
@@ -148,7 +157,7 @@ class _LazyPool:
         if pool is None:
             with self._lock:
                 if self._pool is None:
-                    self._pool = QueryWorkerPool(self._size, self._memory, self._network)
+                    self._pool = QueryWorkerPool(self._size, self._memory, self._network, self._allowlist)
                 pool = self._pool
         return pool
 

@@ -1,0 +1,100 @@
+"""A federation worker reaches only the allowlisted endpoints, whatever query it is handed: the kernel
+stops each connect() and the pool's gate lets through only the allowlisted addresses (and DNS)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from cdkg.graph.connection_gate import AllowedEndpoints
+from cdkg.graph.query_jobs import QueryEvaluationError, QueryJob
+from cdkg.graph.query_workers import QueryWorkerPool
+
+JSON = "application/sparql-results+json"
+ANSWER = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"remote"}}]}}'
+
+
+class _Listener:
+    """A SPARQL endpoint on 127.0.0.1 that counts the connections it accepts."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self.accepted = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            with client:
+                client.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = client.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                head = (
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                    f"Content-Length: {len(ANSWER)}\r\nConnection: close\r\n\r\n"
+                )
+                client.sendall(head.encode() + ANSWER)
+
+
+@pytest.fixture
+def listeners() -> Iterator[tuple[_Listener, _Listener]]:
+    pair = (_Listener(), _Listener())
+    yield pair
+    for listener in pair:
+        listener.server.close()
+
+
+def _job(data_dir, query: str) -> QueryJob:
+    return QueryJob(str(data_dir.current().store_path), query, JSON, None)
+
+
+def test_a_federation_worker_reaches_the_allowlisted_endpoint_and_no_other(default_data_dir, listeners):
+    allowed, other = listeners
+    pool = QueryWorkerPool(1, network=True, allowlist=(allowed.url,))
+    try:
+        answer = pool.run(
+            _job(default_data_dir, f"SELECT ?x WHERE {{ SERVICE <{allowed.url}> {{ ?x ?p ?o }} }}"), 60
+        )
+        # Handed straight to the pool, past the guard: only the gate stands in the way.
+        with pytest.raises(QueryEvaluationError) as refused:
+            pool.run(
+                _job(default_data_dir, f"SELECT ?x WHERE {{ SERVICE <{other.url}> {{ ?x ?p ?o }} }}"), 60
+            )
+        silent = pool.run(
+            _job(default_data_dir, f"SELECT ?x WHERE {{ SERVICE SILENT <{other.url}> {{ ?x ?p ?o }} }}"), 60
+        )
+        (worker,) = pool._workers
+        refusals = list(worker.gate.refused)
+    finally:
+        pool.close()
+    assert b'"remote"' in answer.body and allowed.accepted == 1
+    assert "Permission denied" in refused.value.message
+    assert b'"remote"' not in silent.body
+    assert other.accepted == 0
+    assert ("connect", "127.0.0.1", other.port) in refusals
+
+
+def test_the_allowed_addresses_are_those_the_allowlisted_hosts_resolve_to(tmp_path):
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("# comment\nnameserver 10.0.0.53\nnameserver ::ffff:10.0.0.54\nsearch example\n")
+    endpoints = AllowedEndpoints(("http://127.0.0.1:8890/sparql", "https://localhost/sparql"), str(resolv))
+    assert endpoints.allows("127.0.0.1", 8890)
+    assert endpoints.allows("::ffff:127.0.0.1", 8890)
+    assert not endpoints.allows("127.0.0.1", 8891)
+    assert not endpoints.allows("127.0.0.2", 8890)
+    assert endpoints.allows("10.0.0.53", 53) and endpoints.allows("10.0.0.54", 53)
+    assert not endpoints.allows("10.0.0.53", 80)
+    assert endpoints.allows("127.0.0.1", 443) or endpoints.allows("::1", 443)  # localhost, either family
