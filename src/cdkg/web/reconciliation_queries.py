@@ -229,7 +229,8 @@ def read_query(query: object, vocabulary: Vocabulary, where: str) -> MatchQuery:
     unknown = sorted(set(query) - set(QUERY_FIELDS))
     if unknown:
         raise ReconciliationRequestError(
-            f"{where} has unknown field(s) {', '.join(map(repr, unknown))}; "
+            f"{where} has unknown field(s) {', '.join(shown(name, 40) for name in unknown[:5])}"
+            f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''}; "
             f"a query may have {', '.join(QUERY_FIELDS)}."
         )
     text = query.get("query", "")
