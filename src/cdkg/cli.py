@@ -436,6 +436,13 @@ def reconcile(
     help="Seconds of evaluation per minute per client, summed over its queries (429 beyond); 0: off.",
 )
 @click.option(
+    "--quick-lane",
+    default=ENDPOINT_DEFAULTS["CDKG_QUICK_LANE_SECONDS"],
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds a query may run on the worker kept for when all others are busy; 0: no such worker.",
+)
+@click.option(
     "--client-queries",
     default=ENDPOINT_DEFAULTS["CDKG_CLIENT_QUERIES"],
     show_default=True,
@@ -512,6 +519,7 @@ def serve(
     query_memory: int,
     query_budget: float,
     client_queries: int,
+    quick_lane: float,
     max_rows: int,
     rate_limit: int,
     max_body: int,
@@ -565,6 +573,7 @@ def serve(
         "CDKG_QUERY_MEMORY_MB": query_memory,
         "CDKG_QUERY_BUDGET": query_budget,
         "CDKG_CLIENT_QUERIES": client_queries,
+        "CDKG_QUICK_LANE_SECONDS": quick_lane,
         "CDKG_MAX_ROWS": max_rows,
         "CDKG_RATE_LIMIT": rate_limit,
         "CDKG_MAX_BODY_BYTES": max_body,

@@ -9,9 +9,11 @@ from cdkg.web.endpoint_settings import EndpointSettings
 from cdkg.web.server import ServerStartError, request_threads, serve
 
 
-def test_request_threads_are_one_per_query_worker_and_one_for_pages_by_default():
-    assert request_threads(None, EndpointSettings.from_config({"CDKG_QUERY_WORKERS": 4})) == 5
-    assert request_threads(None, EndpointSettings.from_config({"CDKG_QUERY_WORKERS": 9})) == 10
+def test_request_threads_are_one_per_query_worker_one_for_the_quick_lane_and_one_for_pages_by_default():
+    assert request_threads(None, EndpointSettings.from_config({"CDKG_QUERY_WORKERS": 4})) == 6
+    assert request_threads(None, EndpointSettings.from_config({"CDKG_QUERY_WORKERS": 9})) == 11
+    no_lane = EndpointSettings.from_config({"CDKG_QUERY_WORKERS": 4, "CDKG_QUICK_LANE_SECONDS": 0})
+    assert request_threads(None, no_lane) == 5
 
 
 def test_request_threads_asked_for_are_kept():

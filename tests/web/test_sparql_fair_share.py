@@ -108,3 +108,27 @@ def test_forgotten_clients_do_not_grow_without_bound():
         fairness.admit(client)
         fairness.finished(client, 0.0)
     assert len(fairness._clients) <= 10_001
+
+
+def test_a_label_lookup_is_answered_by_the_quick_lane_while_heavy_queries_hold_every_worker(
+    default_data_dir,
+):
+    config = {"CDKG_QUERY_WORKERS": 2, "CDKG_QUERY_TIMEOUT": 10, "CDKG_RATE_LIMIT": 0, "CDKG_QUERY_BUDGET": 0}
+    with configured_server(default_data_dir, **config) as server:
+        assert query_from(OTHER, server.sparql, SIMPLE).status == 200
+        fairness = server.app.extensions["cdkg_query_fairness"]
+        heavy = [
+            _in_background(lambda address=address: query_from(address, server.sparql, CROSS_PRODUCT))
+            for address in ("127.0.0.4", "127.0.0.5")
+        ]
+        _wait_until(lambda: fairness._running == 2)
+        started = time.monotonic()
+        lookup = query_from(OTHER, server.sparql, SIMPLE)
+        waited = time.monotonic() - started
+        heavy_in_lane = query_from("127.0.0.6", server.sparql, CROSS_PRODUCT)
+        for thread in heavy:
+            thread.join(timeout=30)
+    assert lookup.status == 200, lookup.text
+    assert waited < 5, f"a label lookup waited {waited:.1f} s for a worker"
+    assert heavy_in_lane.status == 503 and "quick lane" in heavy_in_lane.text
+    assert heavy_in_lane.headers["retry-after"] == "5"

@@ -256,6 +256,10 @@ class QueryWorkerPool:
                 self._replace(worker)
                 raise QueryMemoryExceeded(limit // (1024 * 1024))
 
+    def can_take_now(self) -> bool:
+        """Whether a job would find a worker without waiting (an idle one, or room to start one)."""
+        return not self._idle.empty() or len(self._workers) < self.size
+
     def close(self) -> None:
         """Stop every worker, busy or not; the pool answers no more jobs."""
         with self._lock:

@@ -40,6 +40,8 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     app.extensions["cdkg_federation_workers"] = _LazyPool(
         1, memory, network=True, allowlist=settings.federation_allowlist or ()
     )
+    # One more worker for when all the others are busy, for queries that finish within seconds.
+    app.extensions["cdkg_quick_lane_workers"] = _LazyPool(1, memory)
     app.extensions["cdkg_query_fairness"] = QueryFairness(
         settings.query_workers, settings.client_queries, settings.query_budget
     )
@@ -127,6 +129,11 @@ def federation_workers(app: Flask) -> QueryWorkerPool:
     return app.extensions["cdkg_federation_workers"].get()
 
 
+def quick_lane_workers(app: Flask) -> QueryWorkerPool:
+    """The worker for queries that arrive while every other worker is busy, each for a few seconds."""
+    return app.extensions["cdkg_quick_lane_workers"].get()
+
+
 def query_fairness(app: Flask) -> QueryFairness:
     return app.extensions["cdkg_query_fairness"]
 
@@ -135,6 +142,7 @@ def close_query_workers(app: Flask) -> None:
     """Stop the app's query workers, if any were started (a server calls this on shutdown)."""
     app.extensions["cdkg_query_workers"].close()
     app.extensions["cdkg_federation_workers"].close()
+    app.extensions["cdkg_quick_lane_workers"].close()
 
 
 class _LazyPool:

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, object] = {
     "CDKG_QUERY_BUDGET": 60.0,
     # Queries one client may have evaluated at the same time; 0 means all workers but one (at least one).
     "CDKG_CLIENT_QUERIES": 0,
+    # Seconds a query may run in the quick lane, the worker kept for when all the others are busy
+    # (a label lookup is answered while heavy queries hold the pool); 0: no quick lane.
+    "CDKG_QUICK_LANE_SECONDS": 2.0,
     # SERVICE clauses are refused unless this is on, and then only to the allowlist.
     "CDKG_FEDERATION": False,
     "CDKG_FEDERATION_ALLOWLIST": (WIKIDATA_SPARQL,),
@@ -49,6 +52,7 @@ class EndpointSettings:
     query_memory_mb: int = 1024
     query_budget: float = 60.0
     client_queries: int = 3
+    quick_lane_seconds: float = 2.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> EndpointSettings:
@@ -78,6 +82,9 @@ class EndpointSettings:
             query_memory_mb=_number("CDKG_QUERY_MEMORY_MB", value("CDKG_QUERY_MEMORY_MB"), int, minimum=64),
             query_budget=_number("CDKG_QUERY_BUDGET", value("CDKG_QUERY_BUDGET"), float, minimum=0),
             client_queries=client_queries,
+            quick_lane_seconds=_number(
+                "CDKG_QUICK_LANE_SECONDS", value("CDKG_QUICK_LANE_SECONDS"), float, minimum=0
+            ),
         )
 
 

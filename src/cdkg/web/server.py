@@ -113,8 +113,11 @@ def serve(
 
 
 def request_threads(threads: int | None, settings: EndpointSettings) -> int:
-    """The request threads asked for, else one per query worker (each waits on its pipe) and one for pages."""
-    return threads if threads else settings.query_workers + 1
+    """The request threads asked for, else one per query worker (each waits on its pipe), one for the
+    quick lane's worker and one for pages."""
+    if threads:
+        return threads
+    return settings.query_workers + (1 if settings.quick_lane_seconds else 0) + 1
 
 
 def _app_in_server_process(

@@ -8,6 +8,7 @@ query path in front of Flask (cdkg.web.sparql_fast_path).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -20,7 +21,7 @@ from cdkg.graph.query_jobs import (
     GRAPH,
     NoAcceptableFormat,
     QueryAnswer,
-    QueryEvaluationError,
+    QueryFailed,
     QueryJob,
     QueryMemoryExceeded,
     QuerySyntaxError,
@@ -35,6 +36,7 @@ from cdkg.web import (
     federation_workers,
     query_fairness,
     query_workers,
+    quick_lane_workers,
     rate_limiter,
     served_graph,
 )
@@ -210,35 +212,61 @@ def _run(
     federated: bool = False,
 ) -> QueryAnswer:
     pool = federation_workers(app) if federated else query_workers(app)
+    deadline = arrived + timeout
+    lane = settings.quick_lane_seconds
+    if not federated and lane and not pool.can_take_now():
+        # Every worker is busy: the quick lane answers what takes no more than a few seconds.
+        pool, timeout = quick_lane_workers(app), min(timeout, lane)
+        deadline = min(deadline, time.monotonic() + timeout)
+        job = replace(job, timeout=timeout)
+        try:
+            return pool.run(job, timeout, deadline=deadline)
+        except (QueryTimeout, WorkersBusy) as exc:
+            raise ProtocolError(
+                503,
+                f"the endpoint is busy: every query worker is taken, and the quick lane kept for such "
+                f"times gives a query {lane:g} s, which this one needed more than; retry in a moment.",
+                {"Retry-After": "5"},
+            ) from exc
+        except QueryFailed as exc:
+            raise _protocol_error(exc, job, settings, format_param) from exc
     try:
-        return pool.run(job, timeout, deadline=arrived + timeout)
-    except QuerySyntaxError as exc:
-        raise ProtocolError(400, syntax_error_text(exc, job.query)) from exc
-    except NoAcceptableFormat as exc:
+        return pool.run(job, timeout, deadline=deadline)
+    except QueryFailed as exc:
+        raise _protocol_error(exc, job, settings, format_param) from exc
+
+
+def _protocol_error(
+    exc: QueryFailed, job: QueryJob, settings: EndpointSettings, format_param: str | None
+) -> ProtocolError:
+    """The protocol's answer to a query that failed: its status, message and headers."""
+    if isinstance(exc, QuerySyntaxError):
+        return ProtocolError(400, syntax_error_text(exc, job.query))
+    if isinstance(exc, NoAcceptableFormat):
         offered = GRAPH_FORMATS if exc.kind == GRAPH else SOLUTION_FORMATS
-        raise ProtocolError(406, not_acceptable_message(offered, format_param)) from exc
-    except QueryTimeout as exc:
-        raise ProtocolError(
+        return ProtocolError(406, not_acceptable_message(offered, format_param))
+    if isinstance(exc, QueryTimeout):
+        return ProtocolError(
             503, timeout_text(exc.seconds, settings), {"CDKG-Query-Timeout": f"{exc.seconds:g}"}
-        ) from exc
-    except QueryMemoryExceeded as exc:
-        raise ProtocolError(
+        )
+    if isinstance(exc, QueryMemoryExceeded):
+        return ProtocolError(
             503,
             f"{exc.message}: this endpoint gives each query at most {exc.megabytes} MB (see /sparql/limits). "
             "Make it lighter: fewer variables in ORDER BY or GROUP BY, a LIMIT, or more selective patterns.",
             {"CDKG-Query-Memory-Limit": f"{exc.megabytes} MB"},
-        ) from exc
-    except WorkerCrashed as exc:
-        raise ProtocolError(
+        )
+    if isinstance(exc, WorkerCrashed):
+        return ProtocolError(
             500, f"{exc.message}. The query is probably nested too deeply or too large; simplify it."
-        ) from exc
-    except WorkersBusy as exc:
-        message = f"the endpoint is busy: {exc.message}; retry in a moment."
-        raise ProtocolError(503, message, {"Retry-After": "5"}) from exc
-    except QueryWorkerError as exc:
-        raise ProtocolError(503, exc.message, {"Retry-After": "5"}) from exc
-    except QueryEvaluationError as exc:
-        raise ProtocolError(500, f"the query failed while being evaluated: {exc.message}") from exc
+        )
+    if isinstance(exc, WorkersBusy):
+        return ProtocolError(
+            503, f"the endpoint is busy: {exc.message}; retry in a moment.", {"Retry-After": "5"}
+        )
+    if isinstance(exc, QueryWorkerError):
+        return ProtocolError(503, exc.message, {"Retry-After": "5"})
+    return ProtocolError(500, f"the query failed while being evaluated: {exc.message}")
 
 
 def _requested_timeout(raw: str | None, settings: EndpointSettings) -> float:

@@ -70,6 +70,12 @@ def limits_text(settings: EndpointSettings) -> str:
         if settings.query_budget
         else "no budget per client"
     )
+    lane = (
+        f"one more worker answers queries that need at most {settings.quick_lane_seconds:g} s "
+        "(503 with Retry-After beyond)"
+        if settings.quick_lane_seconds
+        else "queries wait for a worker until their time limit"
+    )
     return "\n".join(
         [
             "Limits of this SPARQL endpoint",
@@ -80,6 +86,7 @@ def limits_text(settings: EndpointSettings) -> str:
             f"- evaluation time: {budget}.",
             f"- queries at once: {settings.client_queries} per client address, of {settings.query_workers} "
             "workers; the last free worker goes to a client with none running (429 beyond).",
+            f"- while every worker is busy: {lane}.",
             f"- nesting: {MAX_NESTING} levels of brackets and {MAX_OPERATORS} operators per query "
             "(400 beyond).",
             f"- rows: {rows} rows per result (triples for CONSTRUCT and DESCRIBE).",
