@@ -3,6 +3,8 @@ stops each connect() and the pool's gate lets through only the allowlisted addre
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -98,3 +100,16 @@ def test_the_allowed_addresses_are_those_the_allowlisted_hosts_resolve_to(tmp_pa
     assert endpoints.allows("10.0.0.53", 53) and endpoints.allows("10.0.0.54", 53)
     assert not endpoints.allows("10.0.0.53", 80)
     assert endpoints.allows("127.0.0.1", 443) or endpoints.allows("::1", 443)  # localhost, either family
+
+
+def test_a_gate_ends_with_its_worker_instead_of_spinning(default_data_dir):
+    pool = QueryWorkerPool(1, network=True, allowlist=("http://127.0.0.1:9/sparql",))
+    try:
+        pool.run(_job(default_data_dir, "ASK {}"), 60)
+        (worker,) = pool._workers
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.gate._thread.join(timeout=10)
+        assert not worker.gate._thread.is_alive(), "the gate outlived its worker"
+        assert pool.run(_job(default_data_dir, "ASK {}"), 60).body.endswith(b"true}")
+    finally:
+        pool.close()

@@ -15,6 +15,7 @@ import errno
 import fcntl
 import ipaddress
 import os
+import select
 import socket
 import struct
 import threading
@@ -89,8 +90,13 @@ class ConnectionGate:
 
     def _serve(self) -> None:
         buffer = bytearray(_NOTIF.size)
+        poller = select.poll()
+        poller.register(self.listener_fd, select.POLLIN)
         try:
             while True:
+                events = poller.poll()
+                if not any(event & select.POLLIN for _, event in events):
+                    return  # POLLHUP: the worker, and with it the filter, are gone
                 buffer[:] = bytes(_NOTIF.size)
                 try:
                     fcntl.ioctl(self.listener_fd, _IOCTL_RECV, buffer)
@@ -99,7 +105,7 @@ class ConnectionGate:
                 except OSError as exc:
                     if exc.errno == errno.ENOENT:  # the calling thread went away meanwhile
                         continue
-                    return  # the worker and with it the filter are gone
+                    return
                 notification_id, pid, _, nr, arch, _, *args = _NOTIF.unpack(buffer)
                 allowed = self._decide(pid, _CALLS.get(arch, {}).get(nr), args)
                 response = _RESPONSE.pack(
