@@ -207,7 +207,8 @@ class QueryWorkerPool:
                 sent = True
                 data = self._answer(worker, deadline, timeout)
             except (EOFError, OSError) as exc:
-                if attempt == 0 and not sent:
+                # A reset means the job was still unread in the worker's end when it died.
+                if attempt == 0 and (not sent or isinstance(exc, ConnectionResetError)):
                     worker = self._replace_and_take(worker)
                     continue
                 ended = worker.how_it_ended()
