@@ -251,3 +251,42 @@ def test_a_worker_brought_down_by_a_signal_mid_query_is_reported_as_a_crash(defa
         assert pool.run(job(default_data_dir, COUNT), timeout=60).kind == "solutions"
     finally:
         pool.close()
+
+
+def test_a_query_running_past_a_second_yields_the_cpu_and_its_worker_is_normal_again_after(default_data_dir):
+    pool = QueryWorkerPool(1)
+    try:
+        pool.run(job(default_data_dir, COUNT), timeout=60)
+        (pid,) = pool.pids
+        seen: list[int] = []
+
+        def watch() -> None:
+            time.sleep(1.5)
+            seen.append(os.getpriority(os.PRIO_PROCESS, pid))
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        with pytest.raises(QueryTimeout):
+            pool.run(job(default_data_dir, CROSS_PRODUCT), timeout=2.5)
+        watcher.join()
+        after = pool.run(job(default_data_dir, COUNT), timeout=60)
+        (fresh,) = pool.pids
+    finally:
+        pool.close()
+    assert seen == [10], "a worker two seconds into a query still ran at normal priority"
+    assert after.kind == "solutions" and fresh != pid
+
+
+def test_a_worker_lowered_for_a_long_query_that_answers_is_at_normal_priority_for_the_next(default_data_dir):
+    pool = QueryWorkerPool(1)
+    try:
+        pool.run(job(default_data_dir, COUNT), timeout=60)
+        (worker,) = pool._workers
+        worker.lower_priority()
+        pool.run(job(default_data_dir, COUNT), timeout=60)
+        (after,) = pool._workers
+        priority = os.getpriority(os.PRIO_PROCESS, after.process.pid)
+    finally:
+        pool.close()
+    # Raising a priority again needs the privilege to (root, or RLIMIT_NICE); else a fresh worker.
+    assert priority == 0 and not after.niced

@@ -129,3 +129,7 @@ class QueryMemoryExceeded(QueryFailed):
 
 class WorkerCrashed(QueryFailed):
     """The engine brought its worker process down while evaluating the query (a signal, not an answer)."""
+
+
+class QueryWorkerError(QueryFailed):
+    """A worker process died or could not start; the query may be retried."""

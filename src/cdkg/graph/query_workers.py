@@ -13,6 +13,7 @@ and exit when the process that started them goes away.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import math
 import multiprocessing
 import os
@@ -20,11 +21,9 @@ import pickle
 import queue
 import select
 import signal
-import sys
 import threading
 import time
 import weakref
-from multiprocessing.connection import Connection
 
 from cdkg.graph.connection_gate import AllowedEndpoints, ConnectionGate, take_descriptor
 from cdkg.graph.query_jobs import (
@@ -33,25 +32,15 @@ from cdkg.graph.query_jobs import (
     QueryJob,
     QueryMemoryExceeded,
     QueryTimeout,
+    QueryWorkerError,
     WorkerCrashed,
     WorkersBusy,
 )
-from cdkg.graph.worker_sandbox import (
-    GATED_NETWORK,
-    NETWORK,
-    NO_NETWORK,
-    SandboxUnavailable,
-    enter_sandbox,
-)
+from cdkg.graph.query_worker_process import OTHER_SANDBOX, READY, serve_jobs
 
 # Reading a published store and importing pyoxigraph takes well under a second; this bounds a
 # worker that cannot start at all (a broken installation) without cutting a slow machine short.
 STARTUP_SECONDS = 60.0
-_READY = b"ready"
-
-
-class QueryWorkerError(QueryFailed):
-    """A worker process died or could not start; the query may be retried."""
 
 
 # How often a waiting request reads its worker's memory while the query runs; a worker growing at
@@ -59,9 +48,9 @@ class QueryWorkerError(QueryFailed):
 MEMORY_CHECK_SECONDS = 0.05
 # A query that answers within this is never measured: small queries pay no /proc read.
 FIRST_CHECK_SECONDS = 0.02
-# Sent instead of an answer by a worker asked for a job its sandbox does not allow (a build that
-# moved between the embedded store and a remote engine); the pool gives the job to a fresh worker.
-_OTHER_SANDBOX = b"other-sandbox"
+# A query still running after this many seconds runs at a lower CPU priority (nice NICE_LEVEL).
+NICE_AFTER_SECONDS = 1.0
+NICE_LEVEL = 10
 # Exit codes of a worker the engine itself brought down (stack overflow, failed allocation, …).
 _CRASH_EXIT_CODES = frozenset(-int(s) for s in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL))
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -78,7 +67,7 @@ class _Worker:
         self.gated = gated
         self.gate: ConnectionGate | None = None
         self.process = context.Process(
-            target=_serve_jobs,
+            target=serve_jobs,
             args=(child_end, os.getpid(), network, gated is not None),
             name="cdkg-query-worker",
             daemon=True,
@@ -89,6 +78,22 @@ class _Worker:
         self._poller = select.poll()
         self._poller.register(self.connection.fileno(), select.POLLIN)
         self.ready = False
+        self.niced = False
+
+    def lower_priority(self) -> None:
+        """Let the worker's evaluating thread (its main one) yield the CPU to everything else."""
+        self.niced = True
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE_LEVEL)
+
+    def restore_priority(self) -> bool:
+        """Back to normal priority for the next job; False where this process may not raise it again."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, os.getpriority(os.PRIO_PROCESS, 0))
+        except OSError:
+            return False
+        self.niced = False
+        return True
 
     def wait_until_ready(self) -> None:
         if self.ready:
@@ -96,7 +101,7 @@ class _Worker:
         if not self.answer_within(STARTUP_SECONDS):
             raise QueryWorkerError("a query worker did not start; see the server's log")
         ready, _, listener = self.connection.recv_bytes().partition(b":")
-        if ready != _READY:
+        if ready != READY:
             raise QueryWorkerError("a query worker did not start; see the server's log")
         if self.gated is not None:
             if not listener.isdigit():
@@ -223,39 +228,43 @@ class QueryWorkerPool:
             except QueryWorkerError:
                 self._replace(worker)
                 raise
-            if data == _OTHER_SANDBOX:
+            if data == OTHER_SANDBOX:
                 if attempt == 0:
                     worker = self._replace_and_take(worker)
                     continue
                 self._replace(worker)
                 raise QueryWorkerError("no query worker could take the job in the sandbox it needs")
             break
-        self._idle.put(worker)
+        if worker.niced and not worker.restore_priority():
+            self._replace(worker)  # a fresh worker rather than a slow one for the next job
+        else:
+            self._idle.put(worker)
         outcome = pickle.loads(data)
         if isinstance(outcome, QueryFailed):
             raise outcome
         return outcome
 
     def _answer(self, worker: _Worker, deadline: float, timeout: float) -> bytes:
-        """The worker's reply, watching the deadline and, while it evaluates, its memory."""
+        """The worker's reply, watching the deadline, its memory and, past NICE_AFTER_SECONDS, lowering
+        its priority, so that a heavy query leaves the CPU to pages and to short queries first."""
         limit = self.memory_limit_bytes
+        started = time.monotonic()
         waited = 0
         while True:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 self._replace(worker)
                 raise QueryTimeout(timeout)
-            step = (
-                remaining
-                if limit is None
-                else min(remaining, FIRST_CHECK_SECONDS if waited == 0 else MEMORY_CHECK_SECONDS)
-            )
+            step = min(remaining, FIRST_CHECK_SECONDS if waited == 0 else MEMORY_CHECK_SECONDS)
             if worker.answer_within(step):
                 return worker.connection.recv_bytes()
             waited += 1
             if limit is not None and worker.resident_bytes() > limit:
                 self._replace(worker)
                 raise QueryMemoryExceeded(limit // (1024 * 1024))
+            if not worker.niced and now - started >= NICE_AFTER_SECONDS:
+                worker.lower_priority()
 
     def can_take_now(self) -> bool:
         """Whether a job would find a worker without waiting (an idle one, or room to start one)."""
@@ -338,95 +347,3 @@ def _close_if_alive(pool_ref: weakref.ref[QueryWorkerPool]) -> None:
     pool = pool_ref()
     if pool is not None:
         pool.close()
-
-
-def _serve_jobs(connection: Connection, parent_pid: int, network: bool, gated: bool = False) -> None:
-    """A worker's life: answer jobs until the pipe closes or the parent process goes away.
-
-    Its first job sets its sandbox for good: no network for the embedded store, Internet sockets only
-    for a network pool or a build held by a remote engine. A later job needing another is sent back.
-    """
-    from cdkg.graph.query_evaluation import evaluate
-
-    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
-    opened: tuple[str, object] | None = None
-    sandbox: str | None = None
-    listener: int | None = None
-    if gated:
-        # Gated from the start: the parent takes the listener's descriptor when it reads READY.
-        try:
-            listener = enter_sandbox(GATED_NETWORK)
-        except SandboxUnavailable as exc:
-            connection.send_bytes(_READY + b":" + str(exc).encode())
-        else:
-            sandbox = NETWORK
-            connection.send_bytes(_READY + b":" + str(listener).encode())
-    else:
-        connection.send_bytes(_READY)
-    while True:
-        try:
-            job = pickle.loads(connection.recv_bytes())
-        except (EOFError, OSError):
-            return
-        if listener is not None:
-            os.close(listener)  # the parent holds its own copy by now
-            listener = None
-        wanted = NETWORK if network or job.remote is not None else NO_NETWORK
-        if sandbox is None:
-            _enter_sandbox(wanted)
-            sandbox = wanted
-        elif sandbox != wanted:
-            connection.send_bytes(_OTHER_SANDBOX)
-            return
-        try:
-            key = f"{job.build_id}:{job.timeout}" if job.remote is not None else job.store_path
-            if opened is None or opened[0] != key:
-                # A new publication: builds are immutable, so the old store is simply let go.
-                opened = None
-                opened = (key, _open_store(job))
-            outcome: QueryAnswer | QueryFailed = evaluate(opened[1], job)
-        except QueryFailed as exc:
-            outcome = exc
-        connection.send_bytes(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
-
-
-def _enter_sandbox(mode: str) -> None:
-    try:
-        enter_sandbox(mode)
-    except SandboxUnavailable as exc:
-        # The guard still refuses SERVICE; only its second line is missing, which the server's log says.
-        print(
-            f"cdkg query worker: no sandbox ({exc}); SERVICE is stopped by the query guard only",
-            file=sys.stderr,
-        )
-
-
-def _open_store(job: QueryJob):
-    """The job's build: the engine named by `job.remote`, else the on-disk store at `job.store_path`."""
-    import pyoxigraph as ox
-
-    from cdkg.graph.remote_publication import remote_store_of
-    from cdkg.graph.store_config import StoreConfigError
-
-    if job.remote is not None:
-        try:
-            return remote_store_of(job.build_id, job.remote, job.timeout or 60)
-        except (StoreConfigError, KeyError) as exc:
-            raise QueryWorkerError(
-                f"the published build {job.build_id} names a remote store that cannot be used ({exc}); "
-                "run `cdkg build --store URL` to publish a new graph."
-            ) from None
-    store_path = job.store_path
-    try:
-        return ox.Store.read_only(store_path)
-    except (OSError, RuntimeError) as exc:
-        raise QueryWorkerError(
-            f"cannot open the published store {store_path}: {exc}; run `cdkg build` to publish a new graph."
-        ) from None
-
-
-def _exit_when_orphaned(parent_pid: int) -> None:
-    """Exit as soon as the parent is gone, even in the middle of a query."""
-    while os.getppid() == parent_pid:
-        time.sleep(0.5)
-    os._exit(1)
