@@ -90,7 +90,12 @@ def _too_large(error: RequestEntityTooLarge) -> Response:
 
 @blueprint.errorhandler(HTTPException)
 def _refused(error: HTTPException) -> Response:
-    return _json({"status": "error", "message": error.description or error.name}, error.code or 400)
+    """Werkzeug's own refusals (a malformed body, a method not allowed...) in this service's JSON."""
+    response = _json({"status": "error", "message": error.description or error.name}, error.code or 400)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 @blueprint.errorhandler(Exception)
