@@ -1,13 +1,18 @@
 """What a query request's URL and arrival mean for its evaluation: relative IRIs resolve against the
-endpoint's URL (as the W3C protocol tests expect), and its time limit counts from its arrival."""
+endpoint's URL (as the W3C protocol tests expect), its time limit counts from its arrival, and it
+finds a live worker even when the idle ones were killed."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
 import requests
 
+from cdkg.graph.query_jobs import QueryJob
+from cdkg.web import query_workers
 from tests.web.client_addresses import query_from
 from tests.web.sparql_server import configured_server
 
@@ -50,3 +55,34 @@ def test_a_query_waiting_for_a_worker_is_answered_within_its_own_time_limit(defa
     # Up to 2 s waiting for the worker, then never 2 s more of evaluation; a fresh worker's start
     # (the holder's was killed at its limit) may add a little.
     assert waited < 3.0, f"a query limited to 2 s was answered after {waited:.1f} s (queue, then evaluation)"
+
+
+def test_queries_after_every_idle_worker_was_killed_are_answered_not_503(default_data_dir):
+    config = {"CDKG_QUERY_WORKERS": 4, "CDKG_RATE_LIMIT": 0}
+    with configured_server(default_data_dir, **config) as server:
+        pool = query_workers(server.app)
+        slow = QueryJob(
+            str(default_data_dir.current().store_path),
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }",
+            "application/sparql-results+json",
+            None,
+        )
+        starters = [threading.Thread(target=pool.run, args=(slow, 60)) for _ in range(4)]
+        for thread in starters:
+            thread.start()
+        for thread in starters:
+            thread.join(timeout=60)
+        assert len(pool.pids) == 4
+        for pid in pool.pids:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        answers = [
+            requests.get(
+                server.sparql,
+                params={"query": "ASK { ?s ?p ?o }"},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=60,
+            )
+            for _ in range(4)
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200], [a.text for a in answers]
