@@ -255,7 +255,7 @@ def measure_serving(
     counts = QUICK_REQUESTS if quick else REQUESTS
     port = free_port()
     command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir), "serve", "--port", str(port)]
-    command += ["--rate-limit", "0", *store.store_args]
+    command += ["--rate-limit", "0", "--client-queries", "1000", "--query-budget", "0", *store.store_args]
     server = ServerProcess("cdkg serve", command, port, "/sparql", workdir / f"serve-{store.kind}.log")
     with environment(store.environment):
         server.start()

@@ -272,13 +272,18 @@ def print_table(
 def serve_options(extra: list[str]) -> list[str]:
     """`cdkg serve` options: its defaults, but no rate limit, plus the ones given with --serve-args.
 
-    The rate limit (per client address, and every benchmark client is 127.0.0.1) would measure the
-    policy, not the server, and Oxigraph has none; every other limit stays at its default.
+    The rate limit and the fair shares of the workers (per client address, and every benchmark client
+    is 127.0.0.1) would measure the policy, not the server, and Oxigraph has none; every other limit
+    stays at its default.
     """
     usage = subprocess.run(
         [sys.executable, "-m", "cdkg", "serve", "--help"], capture_output=True, text=True, check=True
     ).stdout
-    return (["--rate-limit", "0"] if "--rate-limit" in usage else []) + extra
+    options = ["--rate-limit", "0"] if "--rate-limit" in usage else []
+    # The fair shares per client too: every benchmark client has the same address.
+    if "--client-queries" in usage:
+        options += ["--client-queries", "1000", "--query-budget", "0"]
+    return options + extra
 
 
 def start_servers(

@@ -447,7 +447,8 @@ def reconcile(
     default=ENDPOINT_DEFAULTS["CDKG_CLIENT_QUERIES"],
     show_default=True,
     type=click.IntRange(min=0),
-    help="Queries one client may have running at once; 0: all query workers but one.",
+    help="Queries one client may have running at once; 0: all query workers but one; as many as the "
+    "workers (or more) lets one client use every worker.",
 )
 @click.option(
     "--max-rows",

@@ -72,7 +72,8 @@ def test_a_client_past_its_seconds_of_evaluation_per_minute_gets_429_with_retry_
 
 def test_the_last_free_worker_is_kept_for_a_client_with_nothing_running():
     clock = [0.0]
-    fairness = QueryFairness(workers=2, per_client=2, seconds_per_minute=0, clock=lambda: clock[0])
+    fairness = QueryFairness(workers=3, per_client=2, seconds_per_minute=0, clock=lambda: clock[0])
+    fairness.admit("c")
     fairness.admit("a")
     try:
         fairness.admit("a")
@@ -84,6 +85,7 @@ def test_the_last_free_worker_is_kept_for_a_client_with_nothing_running():
     fairness.finished("a", 0.1)
     fairness.finished("b", 0.1)
     fairness.admit("a")
+    fairness.finished("c", 0.1)
 
 
 def test_spent_seconds_come_back_at_the_budgets_rate():
@@ -132,3 +134,15 @@ def test_a_label_lookup_is_answered_by_the_quick_lane_while_heavy_queries_hold_e
     assert waited < 5, f"a label lookup waited {waited:.1f} s for a worker"
     assert heavy_in_lane.status == 503 and "quick lane" in heavy_in_lane.text
     assert heavy_in_lane.headers["retry-after"] == "5"
+
+
+def test_a_share_of_every_worker_lets_one_client_use_them_all():
+    fairness = QueryFairness(workers=2, per_client=2, seconds_per_minute=0)
+    fairness.admit("a")
+    fairness.admit("a")
+    try:
+        fairness.admit("a")
+    except FairShareRefused:
+        pass
+    else:
+        raise AssertionError("a client went past its share")

@@ -67,7 +67,8 @@ class QueryFairness:
                     "at once on this endpoint; send the next when one has answered.",
                     1,
                 )
-            if state.running > 0 and self.workers - self._running <= 1:
+            # A per-client share of every worker is the operator's choice to let one client use all.
+            if state.running > 0 and self.per_client < self.workers and self.workers - self._running <= 1:
                 raise FairShareRefused(
                     f"every query worker but one is busy and {client} already has a query running; the last "
                     "one is kept for other clients. Send the next when yours has answered.",
