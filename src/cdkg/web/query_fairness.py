@@ -61,7 +61,7 @@ class QueryFairness:
                     f"retry in {wait} s, or make the queries lighter (see /sparql/limits).",
                     wait,
                 )
-            if state.running >= self.per_client:
+            if state.running >= self.per_client and self.per_client < self.workers:
                 raise FairShareRefused(
                     f"{client} already has {state.running} queries running, the most one client may have "
                     "at once on this endpoint; send the next when one has answered.",
