@@ -113,3 +113,21 @@ def test_a_gate_ends_with_its_worker_instead_of_spinning(default_data_dir):
         assert pool.run(_job(default_data_dir, "ASK {}"), 60).body.endswith(b"true}")
     finally:
         pool.close()
+
+
+def test_a_worker_of_the_embedded_store_connects_nowhere_even_past_the_guard(default_data_dir, listeners):
+    listener, _ = listeners
+    pool = QueryWorkerPool(1)
+    try:
+        with pytest.raises(QueryEvaluationError) as refused:
+            pool.run(
+                _job(default_data_dir, f"SELECT ?x WHERE {{ SERVICE <{listener.url}> {{ ?x ?p ?o }} }}"), 60
+            )
+        silent = pool.run(
+            _job(default_data_dir, f"SELECT ?x WHERE {{ SERVICESILENT<{listener.url}>{{ ?x ?p ?o }} }}"), 60
+        )
+    finally:
+        pool.close()
+    assert "Permission denied" in refused.value.message
+    assert b'"remote"' not in silent.body
+    assert listener.accepted == 0
