@@ -24,6 +24,7 @@ class ImportSummary:
     deprecated_statements: int = 0
     preferred_statements: int = 0
     pairs_with_conflicting_dates: int = 0
+    labels_untagged: int = 0
     party_types: dict[str, int] = field(default_factory=dict)
     memberships: int = 0
     networks: int = 0
@@ -61,6 +62,7 @@ class ImportSummary:
             deprecated_statements=len(extract.deprecated),
             preferred_statements=len(extract.preferred),
             pairs_with_conflicting_dates=conflicting,
+            labels_untagged=len(extract.labels_untagged),
             party_types=dict(sorted((party_types or {}).items())),
             rejections=dict(extract.rejected_rows.counts),
             rejection_examples=dict(extract.rejected_rows.examples),
@@ -105,6 +107,11 @@ class ImportSummary:
             f"pairs with conflicting dates       {self.pairs_with_conflicting_dates:>8}"
             "   (the sides give different start or end dates: kept on each claim)",
         ]
+        if self.labels_untagged:
+            out.append(
+                f"labels left without a language     {self.labels_untagged:>8}"
+                "   (English words in a file said to be in another language)"
+            )
         if self.memberships or self.networks:
             out += [
                 f"network memberships (P463)         {self.memberships:>8}   in {self.networks} networks",

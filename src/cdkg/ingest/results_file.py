@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import re
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ class ResultsTable:
 
 
 def guess_format(path: Path) -> str:
-    """The result format named by the file's extension (`.srj.json` counts as JSON)."""
+    """The result format named by the file's extension (`.srj.json` counts as JSON, `.csv.gz` as CSV)."""
     for suffix in reversed(path.suffixes):
         fmt = _EXTENSIONS.get(suffix.lower())
         if fmt:
@@ -60,8 +61,18 @@ def guess_format(path: Path) -> str:
     )
 
 
+def is_gzipped(path: Path) -> bool:
+    """A file named `*.gz` is read through gzip (the shipped snapshots are stored so)."""
+    return path.suffix.lower() == ".gz"
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if is_gzipped(path) else open(path, "rb")  # noqa: SIM115
+
+
 def open_results(path: Path, fmt: str | None = None) -> ResultsTable:
-    """Open a results file; errors name the file, the line where known, and the remedy."""
+    """Open a results file (gzip-compressed when named `*.gz`); errors name the file, the line
+    where known, and the remedy."""
     path = Path(path)
     fmt = fmt or guess_format(path)
     if fmt not in FORMATS:
@@ -69,10 +80,13 @@ def open_results(path: Path, fmt: str | None = None) -> ResultsTable:
     _check_utf8(path)
     if fmt == "csv":
         try:
-            handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by the rows)
+            handle = io.TextIOWrapper(_open_binary(path), encoding="utf-8-sig", newline="")
         except OSError as exc:
             raise ResultsFileError(f"{path}: cannot read the file: {exc.strerror}.") from exc
         return _open_csv(path, handle)
+    if is_gzipped(path):
+        with _open_binary(path) as handle:
+            return _open_with_oxigraph(path, fmt, handle.read().decode("utf-8-sig"))
     return _open_with_oxigraph(path, fmt, path)
 
 
@@ -81,7 +95,7 @@ def _check_utf8(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = lines = 0
     try:
-        with open(path, "rb") as handle:
+        with _open_binary(path) as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 try:
                     decoder.decode(block)
@@ -95,6 +109,10 @@ def _check_utf8(path: Path) -> None:
                 offset += len(block)
                 lines += block.count(b"\n")
             decoder.decode(b"", final=True)
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise ResultsFileError(
+            f"{path}: is named .gz but is not a whole gzip file ({exc}): copy it again."
+        ) from exc
     except OSError as exc:
         raise ResultsFileError(f"{path}: cannot read the file: {exc.strerror}.") from exc
     except UnicodeDecodeError as exc:

@@ -62,6 +62,9 @@ class ImportDescription:
     partner_class: str = "actor"
     # When the results were retrieved (xsd:dateTime), recorded on every claim; None for files.
     retrieved_at: str | None = None
+    # Appended to every claim's IRI, so that a snapshot's claims stay apart from another source's
+    # claims of the same statement (each has its own cdo:hasReciprocalClaim); "" for live imports.
+    claim_suffix: str = ""
 
 
 def actor_iri(qid: str) -> str:
@@ -73,8 +76,8 @@ def twinning_iri(pair: tuple[str, str]) -> str:
     return f"{TWINNING}{pair[0]}-{pair[1]}"
 
 
-def claim_iri(statement: DirectedStatement) -> str:
-    return f"{twinning_iri(statement.pair)}/claim/{statement.subject}"
+def claim_iri(statement: DirectedStatement, suffix: str = "") -> str:
+    return f"{twinning_iri(statement.pair)}/claim/{statement.subject}{suffix}"
 
 
 def graph_triples(
@@ -161,7 +164,7 @@ def _agreement_triples(pair, statements, activity, about: ImportDescription, tod
     starts: set[ox.Literal] = set()
     ends: set[ox.Literal] = set()
     for statement in statements:
-        claim = _n(claim_iri(statement))
+        claim = _n(claim_iri(statement, about.claim_suffix))
         add(agreement, DERIVED_FROM, claim)
         add(claim, A, _n(CDO + "TwinningClaim"))
         add(claim, _n(CDO + "assertedBy"), _n(actor_iri(statement.subject)))

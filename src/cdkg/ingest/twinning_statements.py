@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from cdkg.ingest.label_language import export_label_language
 from cdkg.ingest.results_file import Row
 from cdkg.ingest.twinning_columns import PartyColumns, TwinningColumns
 from cdkg.ingest.wikidata_terms import (
@@ -79,6 +80,8 @@ class TwinningExtract:
     deprecated: set[str] = field(default_factory=set)
     # Preferred-rank statements kept, likewise; the ontology has no term for a rank yet.
     preferred: set[str] = field(default_factory=set)
+    # Items whose label the file gives in `label_language` but which look English: left untagged.
+    labels_untagged: set[str] = field(default_factory=set)
 
 
 def unordered_pair(a: str, b: str) -> tuple[str, str]:
@@ -171,7 +174,10 @@ def _read_party(
         if label.value == qid:
             out.dropped_values.add("label is the bare QID (no label in that language)", qid)
         else:
-            facts.labels.add((label.value, label.language or label_language))
+            language = label.language or export_label_language(label.value, label_language)
+            if language is None and label_language:
+                out.labels_untagged.add(qid)
+            facts.labels.add((label.value, language))
     population = row.get(party.population) if party.population else None
     if population is not None:
         value = whole_number(population.value)

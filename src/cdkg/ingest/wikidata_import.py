@@ -118,8 +118,12 @@ def prepare_twinning_import(
     options: ImportOptions,
     name: str | None = None,
     today: date | None = None,
+    claim_suffix: str = "",
 ) -> PreparedImport:
-    """Read and map a twinning result file; raises ResultsFileError or ColumnError on bad input."""
+    """Read and map a twinning result file; raises ResultsFileError or ColumnError on bad input.
+
+    `claim_suffix` ends every claim's IRI (a snapshot's claims kept apart from a live import's).
+    """
     path = Path(path)
     for cls in (options.subject_class, options.partner_class):
         if cls not in PARTY_CLASSES:
@@ -137,6 +141,7 @@ def prepare_twinning_import(
         started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         subject_class=options.subject_class,
         partner_class=options.partner_class,
+        claim_suffix=claim_suffix,
     )
     day = today or date.today()
     triples = ImportTriples(lambda: graph_triples(extract, about, day))
