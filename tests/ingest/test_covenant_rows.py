@@ -62,6 +62,13 @@ def test_a_damaged_compressed_file_is_a_clear_error(tmp_path):
         covenant_quads(damaged)
 
 
+def test_a_line_the_csv_reader_refuses_is_a_clear_error_with_its_line(tmp_path):
+    path = _write(tmp_path / "roster.csv", [_row(), _row(organisation_id="9001")])
+    path.write_text(path.read_text(encoding="utf-8") + "9002," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(CovenantFileError, match=r"roster\.csv: the row after line 3 is not readable as CSV"):
+        covenant_quads(path)
+
+
 def test_bad_values_are_counted_with_their_line_and_reason(tmp_path):
     rows = [
         _row(organisation_id="9001", date_of_adhesion="2012-13-45"),

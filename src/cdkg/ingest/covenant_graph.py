@@ -227,7 +227,7 @@ def graph_description(graph: ox.NamedNode, add: Add) -> None:
     add(graph, DCT + "bibliographicCitation", ox.Literal(CITATION))
     add(graph, PROV + "generatedAtTime", _typed(AS_OF, "gYearMonth"))
     add(graph, DCT + "temporal", _typed(AS_OF, "gYearMonth"))
-    add(graph, DCT + "description", ox.Literal(CHANGES, language="en"))
+    add(graph, RDFS + "comment", ox.Literal(CHANGES, language="en"))
 
 
 CITATION = (

@@ -151,6 +151,11 @@ def read_rows(path: Path, countries: dict[str, Country]) -> tuple[list[Signatory
             f"{path} is missing: the roster snapshot ships under triples/snapshots/gcom-mycovenant-2024/; "
             "restore it from the repository."
         ) from exc
+    except csv.Error as exc:
+        raise CovenantFileError(
+            f"{path}: the row after line {reader.line_num} is not readable as CSV ({exc}); restore the "
+            "snapshot from the repository or repair that row."
+        ) from exc
     except (lzma.LZMAError, gzip.BadGzipFile, EOFError, UnicodeDecodeError) as exc:
         raise CovenantFileError(
             f"{path} cannot be read ({exc}): it is damaged or not UTF-8 CSV; restore it from the repository."
