@@ -13,8 +13,10 @@ import pytest
 from cdkg.config import ShippedSources
 from cdkg.ingest.p190_crawl import GRAPH_IRI, CrawlFileError, prepare_p190_2016_snapshot
 from cdkg.namespaces import CDO, sparql_prologue
+from cdkg.validate import load_shapes, validate_store
 
-FOLDER = ShippedSources.default().curated_dir / "snapshots" / "p190-crawl-2016"
+SHIPPED = ShippedSources.default()
+FOLDER = SHIPPED.curated_dir / "snapshots" / "p190-crawl-2016"
 
 
 def _lines(name: str) -> list[list[str]]:
@@ -130,3 +132,22 @@ def test_a_malformed_line_is_refused_naming_the_file_and_line(tmp_path):
 def test_a_missing_file_says_how_to_restore_it(tmp_path):
     with pytest.raises(CrawlFileError, match="restore triples/snapshots/p190-crawl-2016 from git"):
         prepare_p190_2016_snapshot(tmp_path)
+
+
+def test_a_slice_of_the_crawl_merged_with_the_ontology_has_no_shacl_finding(tmp_path):
+    relations = _lines("relations.tsv.gz")
+    kept = [cells for cells in relations if "Q656" in cells]
+    items = {q for cells in kept for q in cells}
+    with gzip.open(tmp_path / "relations.tsv.gz", "wt", encoding="utf-8") as handle:
+        handle.writelines("\t".join(cells) + "\n" for cells in kept)
+    with gzip.open(tmp_path / "names.tsv.gz", "wt", encoding="utf-8") as handle:
+        handle.writelines(f"{q}\t{n}\n" for q, n in _lines("names.tsv.gz") if q in items)
+    store = ox.Store()
+    for path in sorted(SHIPPED.ontology_dir.glob("*.ttl")):
+        if path.name != "shapes.ttl":
+            store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    prepared = prepare_p190_2016_snapshot(tmp_path)
+    assert prepared.summary.agreements == 98
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in prepared.triples)
+    report = validate_store(store, load_shapes(SHIPPED.ontology_dir), scope="all")
+    assert [f.lines() for f in report.findings] == []

@@ -13,8 +13,10 @@ import pytest
 from cdkg.config import ShippedSources
 from cdkg.ingest.p190_export_2021 import GRAPH_IRI, prepare_p190_2021_snapshot
 from cdkg.namespaces import CDO, WIKIDATA_GRAPH, sparql_prologue
+from cdkg.validate import load_shapes, validate_store
 
-FOLDER = ShippedSources.default().curated_dir / "snapshots" / "wdqs-p190-cities-2021"
+SHIPPED = ShippedSources.default()
+FOLDER = SHIPPED.curated_dir / "snapshots" / "wdqs-p190-cities-2021"
 
 
 def _rows() -> list[dict[str, str]]:
@@ -132,3 +134,19 @@ def test_the_graph_is_its_own_and_states_the_date_of_its_data(prepared, store):
 def test_its_claims_are_apart_from_a_live_import_of_the_same_statements(store):
     rows = _select(store, f"SELECT ?c WHERE {{ ?c a <{CDO}TwinningClaim> }}")
     assert rows and all(row["c"].value.endswith("/2021") for row in rows)
+
+
+def test_a_slice_of_the_export_merged_with_the_ontology_has_no_shacl_finding(tmp_path):
+    with gzip.open(FOLDER / "query.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        lines = handle.readlines()
+    with gzip.open(tmp_path / "query.csv.gz", "wt", encoding="utf-8", newline="") as handle:
+        handle.writelines(lines[:1501])
+    store = ox.Store()
+    for path in sorted(SHIPPED.ontology_dir.glob("*.ttl")):
+        if path.name != "shapes.ttl":
+            store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    prepared = prepare_p190_2021_snapshot(tmp_path)
+    assert prepared.summary.rows_read == 1500
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in prepared.triples)
+    report = validate_store(store, load_shapes(SHIPPED.ontology_dir), scope="all")
+    assert [f.lines() for f in report.findings] == []
