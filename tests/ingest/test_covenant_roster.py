@@ -137,6 +137,20 @@ def test_the_summary_counts_match_the_csv(imported, csv_rows):
     assert summary.group_memberships == sum(row["group_organisation_id"] in ids for row in csv_rows) == 2_017
     assert summary.rows_naming_a_group_not_in_file == 2_207 - 2_017
     assert summary.populations == sum(row["population_adhesion"] != "-" for row in csv_rows)
+    kinds = Counter(row["adhesion_type"] for row in csv_rows)
+    assert summary.adhesion_types == {
+        "individual": kinds["As an individual signatory"],
+        "joint-individual": kinds[
+            "As a group of signatories committing individually (joint SEAP - option 1)"
+        ],
+        "joint-collective": kinds[
+            "As a group of signatories committing collectively (joint SEAP - option 2)"
+        ],
+    }
+    assert sum(summary.adhesion_types.values()) == len(csv_rows) - 1
+    assert [(p.organisation_id, p.column) for p in summary.problems if p.column == "adhesion_type"] == [
+        ("11557", "adhesion_type")
+    ]
 
 
 def test_the_graph_holds_what_the_summary_counts(imported):
@@ -146,6 +160,12 @@ def test_the_graph_holds_what_the_summary_counts(imported):
     assert _count(store, "?m org:role role:member ; org:organization ?n") == summary.signatories
     assert _count(store, "?m cdo:membershipStatus status:suspended") == 2_253
     assert _count(store, "?m cdo:commitment commitment:com-2030") == 4_493
+    adhesion = "<https://w3id.org/cdkg/scheme/covenant-adhesion/joint-collective>"
+    assert (
+        _count(store, f"?m cdo:adhesionType {adhesion}")
+        == summary.adhesion_types["joint-collective"]
+        == 1_816
+    )
     assert _count(store, "?m org:role role:covenant-coordinator") == summary.coordinators
     assert _count(store, "?m org:role role:covenant-supporter") == summary.supporters
     assert _count(store, "?m cdo:coordinatedBy ?c") == 7_309

@@ -44,6 +44,7 @@ from cdkg.namespaces import (
 
 NETWORK = ACTOR + "network/global-covenant-of-mayors"
 COMMITMENT = "https://w3id.org/cdkg/scheme/covenant-commitment/"
+ADHESION = "https://w3id.org/cdkg/scheme/covenant-adhesion/"
 DATASET = "https://data.jrc.ec.europa.eu/dataset/b425918f-53a1-495c-8619-cd370c302eb0"
 AS_OF = "2024-01"  # the month of the JRC release the roster describes
 ROLES = {"coordinator": ROLE + "covenant-coordinator", "supporter": ROLE + "covenant-supporter"}
@@ -158,6 +159,8 @@ def _membership(row: SignatoryRow, actor: ox.NamedNode, add: Add) -> None:
     add(membership, CDO + "asOf", _typed(AS_OF, "gYearMonth"))
     for concept in row.commitments:
         add(membership, CDO + "commitment", _n(COMMITMENT + concept))
+    if row.adhesion_type is not None:
+        add(membership, CDO + "adhesionType", _n(ADHESION + row.adhesion_type))
     if row.coordinator is not None:
         add(membership, CDO + "coordinatedBy", _n(body_iri(row.coordinator)))
     if row.supporter is not None:

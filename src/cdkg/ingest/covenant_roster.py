@@ -49,6 +49,7 @@ class CovenantSummary:
     mayors: int
     memberships_by_status: dict[str, int]
     commitments: dict[str, int]
+    adhesion_types: dict[str, int]
     populations: int
     points_kept: int
     points_missing: int
@@ -113,6 +114,7 @@ def covenant_quads(
         mayors=sum(1 for row in rows if row.mayor),
         memberships_by_status=dict(Counter(row.status for row in rows)),
         commitments=dict(Counter(concept for row in rows for concept in row.commitments)),
+        adhesion_types=dict(Counter(row.adhesion_type for row in rows if row.adhesion_type)),
         populations=sum(1 for row in rows if row.population is not None),
         points_kept=len(points),
         points_missing=sum(1 for row in rows if row.raw_point is None),

@@ -50,6 +50,12 @@ COMMITMENT_COLUMNS = {
     "commitment_mayoradapt_flag": "mayors-adapt",
 }
 STATUSES = {"published": "active", "on_hold": "suspended"}
+# adhesion_type -> the concept's local name in the adhesion types scheme.
+ADHESION_TYPES = {
+    "As an individual signatory": "individual",
+    "As a group of signatories committing individually (joint SEAP - option 1)": "joint-individual",
+    "As a group of signatories committing collectively (joint SEAP - option 2)": "joint-collective",
+}
 EMPTY = "-"  # the roster's mark for an empty cell
 _ID = re.compile(r"^[0-9A-Za-z_]+$")
 _FLAGS = {"True": True, "False": False}
@@ -88,6 +94,7 @@ class SignatoryRow:
     supporter: str | None
     group_id: str | None
     commitments: tuple[str, ...]
+    adhesion_type: str | None
     mayor: str | None
     gcom_id: str | None
 
@@ -208,6 +215,9 @@ def _row(
         if flags[column] is None:
             problem(column, f"{cell(column)!r} is not True or False: not stated")
     latitude, longitude, raw_point = _point(cell, problem)
+    adhesion_type = ADHESION_TYPES.get(cell("adhesion_type"))
+    if adhesion_type is None:
+        problem("adhesion_type", f"{cell('adhesion_type')!r} is not a known adhesion type: not stated")
     return SignatoryRow(
         line=line,
         organisation_id=organisation_id,
@@ -224,6 +234,7 @@ def _row(
         supporter=_text(cell("supporter_name")),
         group_id=_text(cell("group_organisation_id")),
         commitments=tuple(concept for column, concept in COMMITMENT_COLUMNS.items() if flags[column]),
+        adhesion_type=adhesion_type,
         mayor=_text(cell("mayor")),
         gcom_id=_text(cell("gcom_id")),
     )
