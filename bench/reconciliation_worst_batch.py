@@ -30,7 +30,7 @@ from cdkg.build import import_and_build
 from cdkg.graph.datadir import DataDir
 from cdkg.ingest.wikidata_import import ImportOptions, prepare_twinning_import
 from cdkg.web import create_app
-from cdkg.web import reconciliation_queries as limits
+from cdkg.web.reconciliation import queries as limits
 
 P190 = Path(__file__).resolve().parents[2] / "shared" / "data" / "wdqs-p190-cities-2021" / "query.csv"
 BODY_LIMIT = 1_000_000

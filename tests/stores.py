@@ -16,7 +16,7 @@ import pytest
 
 from cdkg.build import BuildResult, build_graph, import_and_build
 from cdkg.graph.datadir import DataDir
-from cdkg.graph.store_config import RemoteStoreConfig
+from cdkg.graph.remote.store_config import RemoteStoreConfig
 from cdkg.ingest.wikidata_import import prepare_twinning_import
 from tests.conftest import REAL_CSV_OPTIONS
 from tests.engines.remote_endpoint import RemoteEndpoint

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from cdkg.build import BuildError, build_graph, import_and_build
 from cdkg.cli import main
 from cdkg.graph.datadir import DROPS_OWED_FILE, KEEP_PREVIOUS_BUILDS, DataDir
-from cdkg.graph.engine_stand_ins import stand_ins_for
-from cdkg.graph.remote_store import RemoteLoader, RemoteStoreError
-from cdkg.graph.store_config import RemoteStoreConfig
+from cdkg.graph.remote.stand_ins import stand_ins_for
+from cdkg.graph.remote.store import RemoteLoader, RemoteStoreError
+from cdkg.graph.remote.store_config import RemoteStoreConfig
 from cdkg.ingest.wikidata_import import prepare_twinning_import
 from tests.conftest import REAL_CSV_OPTIONS, LiveServer
 from tests.engines.engine_process import free_port

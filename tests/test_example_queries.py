@@ -6,7 +6,7 @@ import pytest
 
 from cdkg.config import ShippedSources
 from cdkg.graph.served import ServedGraph
-from cdkg.web.query_page import ExampleQueryError, example_queries, parse_example_query
+from cdkg.web.sparql.query_page import ExampleQueryError, example_queries, parse_example_query
 
 EXAMPLES = sorted(ShippedSources.default().queries_dir.glob("examples/*.rq"))
 

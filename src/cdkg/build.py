@@ -25,9 +25,9 @@ from cdkg.config import ShippedSources
 from cdkg.graph.datadir import DataDir, DataDirError, PublishedBuild, disk_full, disk_full_message
 from cdkg.graph.dataset_counts import write_dataset_figures
 from cdkg.graph.label_file import write_label_file
-from cdkg.graph.remote_publication import load_build_into_engine
-from cdkg.graph.remote_store import RemoteStoreError
-from cdkg.graph.store_config import RemoteStoreConfig, StoreConfigError
+from cdkg.graph.remote.publication import load_build_into_engine
+from cdkg.graph.remote.store import RemoteStoreError
+from cdkg.graph.remote.store_config import RemoteStoreConfig, StoreConfigError
 from cdkg.ingest.curated import shipped_turtle_sources
 from cdkg.ingest.import_summary import ImportSummary
 from cdkg.ingest.wikidata_import import PreparedImport

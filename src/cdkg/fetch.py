@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cdkg.build import ImportResult, import_and_build
 from cdkg.graph.datadir import DataDir
-from cdkg.graph.store_config import RemoteStoreConfig
+from cdkg.graph.remote.store_config import RemoteStoreConfig
 from cdkg.ingest.query_batches import (
     BATCH_SIZES,
     NETWORKS_MARKER,

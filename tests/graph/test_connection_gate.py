@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -14,49 +12,18 @@ import pytest
 from cdkg.graph.connection_gate import AllowedEndpoints
 from cdkg.graph.query_jobs import QueryEvaluationError, QueryJob
 from cdkg.graph.query_workers import QueryWorkerPool
+from tests.counting_endpoint import CountingEndpoint
 
 JSON = "application/sparql-results+json"
 ANSWER = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"remote"}}]}}'
 
 
-class _Listener:
-    """A SPARQL endpoint on 127.0.0.1 that counts the connections it accepts."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        self.accepted = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            with client:
-                client.settimeout(5)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = client.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                head = (
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-                    f"Content-Length: {len(ANSWER)}\r\nConnection: close\r\n\r\n"
-                )
-                client.sendall(head.encode() + ANSWER)
-
-
 @pytest.fixture
-def listeners() -> Iterator[tuple[_Listener, _Listener]]:
-    pair = (_Listener(), _Listener())
+def listeners() -> Iterator[tuple[CountingEndpoint, CountingEndpoint]]:
+    pair = (CountingEndpoint(ANSWER), CountingEndpoint(ANSWER))
     yield pair
     for listener in pair:
-        listener.server.close()
+        listener.close()
 
 
 def _job(data_dir, query: str) -> QueryJob:

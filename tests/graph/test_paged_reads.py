@@ -6,9 +6,9 @@ import pyoxigraph as ox
 
 from cdkg.graph.datadir import DataDir
 from cdkg.graph.paged_reads import all_solutions
-from cdkg.graph.remote_publication import remote_store_of
-from cdkg.graph.remote_store import RemoteGraphStore
-from cdkg.graph.store_config import RemoteStoreConfig
+from cdkg.graph.remote.publication import remote_store_of
+from cdkg.graph.remote.store import RemoteGraphStore
+from cdkg.graph.remote.store_config import RemoteStoreConfig
 from tests import stores
 
 PROLOGUE = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"

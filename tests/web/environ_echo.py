@@ -7,7 +7,7 @@ import hashlib
 import json
 import time
 
-from cdkg.web.request_deadline import ARRIVED_KEY, DeadlineFront
+from cdkg.web.serving.request_deadline import ARRIVED_KEY, DeadlineFront
 
 PLAIN_KEYS = (
     "REQUEST_METHOD",

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from werkzeug.serving import make_server
 
 from cdkg.graph.datadir import DataDir
-from cdkg.web import close_query_workers, create_app
+from cdkg.web import create_app
+from cdkg.web.sparql.workers import close_query_workers
 
 
 class ConfiguredServer:

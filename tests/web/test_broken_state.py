@@ -11,7 +11,7 @@ import requests
 
 from cdkg.build import build_graph
 from cdkg.graph.datadir import DataDir
-from cdkg.web import close_query_workers
+from cdkg.web.sparql.workers import close_query_workers
 from tests.conftest import LiveServer
 from tests.data_damage import build_record_damages, copy_data_dir, pointer_damages, store_damages
 

@@ -32,9 +32,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cdkg.graph.build_record import build_record_problem, describe
-from cdkg.graph.remote_publication import drop_recorded_graphs, remote_record
-from cdkg.graph.remote_store import RemoteStoreError
-from cdkg.graph.store_config import StoreConfigError
+from cdkg.graph.remote.publication import drop_recorded_graphs, remote_record
+from cdkg.graph.remote.store import RemoteStoreError
+from cdkg.graph.remote.store_config import StoreConfigError
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from cdkg.graph.query_jobs import (
     QuerySyntaxError,
     QueryTimeout,
 )
-from cdkg.graph.remote_errors import EngineCutResult, EngineTimeout
+from cdkg.graph.remote.errors import EngineCutResult, EngineTimeout
 from cdkg.graph.sparql_tokens import trailing_limit
 from cdkg.namespaces import PREFIXES
 
 if TYPE_CHECKING:
-    from cdkg.graph.remote_store import RemoteGraphStore
+    from cdkg.graph.remote.store import RemoteGraphStore
 
 
 def evaluate(store: ox.Store | RemoteGraphStore, job: QueryJob) -> QueryAnswer:

@@ -94,8 +94,8 @@ def _open_store(job: QueryJob):
     """The job's build: the engine named by `job.remote`, else the on-disk store at `job.store_path`."""
     import pyoxigraph as ox
 
-    from cdkg.graph.remote_publication import remote_store_of
-    from cdkg.graph.store_config import StoreConfigError
+    from cdkg.graph.remote.publication import remote_store_of
+    from cdkg.graph.remote.store_config import StoreConfigError
 
     if job.remote is not None:
         try:

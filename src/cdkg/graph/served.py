@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from cdkg.graph.datadir import DamagedBuildError, DataDir, DataDirError, PublishedBuild
-from cdkg.graph.remote_publication import remote_store_of
-from cdkg.graph.remote_store import RemoteGraphStore
-from cdkg.graph.store_config import StoreConfigError
+from cdkg.graph.remote.publication import remote_store_of
+from cdkg.graph.remote.store import RemoteGraphStore
+from cdkg.graph.remote.store_config import StoreConfigError
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""HTTP plumbing every face shares: settings, negotiation, caching, rate limits, IRIs to paths."""

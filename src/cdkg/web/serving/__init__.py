@@ -1,0 +1,1 @@
+"""Running the application in public: Granian, the request-deadline front, supervision."""
