@@ -61,6 +61,7 @@ def _typed(value: str, datatype: str) -> ox.Literal:
 
 
 def signatory_iri(organisation_id: str) -> str:
+    """The signatory's IRI, from its MyCovenant id: the same row gives the same IRI in every build."""
     return f"{ACTOR}gcom-signatory/{organisation_id}"
 
 
@@ -79,6 +80,7 @@ def body_key(name: str) -> str:
 
 
 def body_iri(name: str) -> str:
+    """A coordinator's or supporter's IRI, from its normalised name (the roster gives it no id)."""
     return f"{ACTOR}gcom-body/{body_key(name)}"
 
 
@@ -229,7 +231,6 @@ def graph_description(graph: ox.NamedNode, add: Add) -> None:
     add(graph, DCT + "rights", ox.Literal(ATTRIBUTION, language="en"))
     add(graph, DCT + "bibliographicCitation", ox.Literal(CITATION))
     add(graph, PROV + "generatedAtTime", _typed(AS_OF, "gYearMonth"))
-    add(graph, DCT + "temporal", _typed(AS_OF, "gYearMonth"))
     add(graph, RDFS + "comment", ox.Literal(CHANGES, language="en"))
 
 
