@@ -77,6 +77,13 @@ def test_the_shipped_files_have_the_checksums_their_readme_states():
         assert hashlib.sha256(content).hexdigest() == stated[name], name
 
 
+def test_the_snapshot_is_compressed_reproducibly():
+    # xz -9e stores no name or time: compressing the same bytes again gives the same file.
+    shipped = COVENANT_SNAPSHOT.read_bytes()
+    again = lzma.compress(lzma.decompress(shipped), format=lzma.FORMAT_XZ, preset=9 | lzma.PRESET_EXTREME)
+    assert again == shipped
+
+
 def test_the_readme_gives_licence_attribution_origin_and_date():
     readme = (COVENANT_SNAPSHOT_DIR / "README.md").read_text(encoding="utf-8")
     for needed in ("CC BY 4.0", "© European Union", "b425918f-53a1-495c-8619-cd370c302eb0", "January 2024"):
