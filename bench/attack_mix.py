@@ -1,8 +1,9 @@
 """Benchmark: ordinary traffic, quiet and beside an attack mix, on `cdkg serve` with its default limits.
 
 Data: the default build of what the repository ships, in a temporary data directory (or --data-dir,
-built there if it holds no build yet); --csv PATH imports a WDQS P190 export instead, as the other
-benchmarks do with the 2021 export of ../shared. The server: `cdkg serve` (Granian) on 127.0.0.1,
+built there if it holds no build yet); --csv PATH imports a WDQS P190 export instead (plain or .gz),
+as the other benchmarks do with the shipped 2021 export
+(triples/snapshots/wdqs-p190-cities-2021/query.csv.gz). The server: `cdkg serve` (Granian) on 127.0.0.1,
 every limit at its default; --commit REV serves that commit of this repository (git archive).
 
 Ordinary traffic: --clients threads, each from its own loopback address (127.0.0.10, .11...: the rate
@@ -65,6 +66,7 @@ from _attack_traffic import (
     sparql_get,
 )
 from _servers import ServerProcess, free_port
+from _snapshots import plain_copy
 from _tree_watch import TreeWatch, available_mb
 from sparql_endpoint import (
     IMPORT_OPTIONS,
@@ -237,7 +239,9 @@ def prepare(args, workdir: Path) -> Path:
         return data_dir
     cdkg = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir)]
     if args.csv:
-        run_step("cdkg import", [*cdkg, "import", str(args.csv), *IMPORT_OPTIONS], workdir / "import.log")
+        # Uncompressed, so that the cdkg of an older --commit reads it too.
+        csv_path = plain_copy(args.csv, workdir) if args.csv.suffix == ".gz" else args.csv
+        run_step("cdkg import", [*cdkg, "import", str(csv_path), *IMPORT_OPTIONS], workdir / "import.log")
     else:
         run_step("cdkg build", [*cdkg, "build"], workdir / "build.log")
     return data_dir
@@ -311,7 +315,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=6, help="ordinary client threads, one address each")
     parser.add_argument("--interval", type=float, default=0.3, help="seconds between one client's requests")
     parser.add_argument("--request-timeout", type=float, default=35, help="ordinary client timeout, seconds")
-    parser.add_argument("--csv", type=Path, help="a WDQS P190 export to import (e.g. ../shared's 2021 one)")
+    parser.add_argument(
+        "--csv", type=Path, help="a WDQS P190 export to import, plain or .gz (e.g. the shipped 2021 one)"
+    )
     parser.add_argument("--data-dir", type=Path, help="a data directory to use (built there if empty)")
     parser.add_argument("--commit", help="serve this commit (git archive of it), not the installed cdkg")
     parser.add_argument(

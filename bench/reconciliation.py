@@ -1,7 +1,8 @@
-"""Benchmark: accuracy and speed of the matching engine on a labelled set built from shared/data at run time.
+"""Benchmark: accuracy and speed of the matching engine on a labelled set built from shipped data at run time.
 
 The graph is the default graph plus the real 2021 P190 export (Italian labels), imported into a temporary
-data directory. The labelled set, read from ../shared/data each run (never copied into the repository):
+data directory. The labelled set, read each run from the shipped snapshots (triples/snapshots/) and the
+WDQS JSON sample of tests/data:
 
 - eurocities: each member of the Eurocities roster by its website name ("Lyon Metropole", "Liege") and by its
   English Wikidata label, alone and with its country and coordinates; truth its QID when the graph holds that
@@ -14,13 +15,14 @@ Printed: precision and recall of `match`, top-1 accuracy, for each set and overa
 same run (exact lookup of the folded label: a match when exactly one entity carries it) and their ratio;
 queries per second in batches of 10 and 100; the time to reconcile 10,000 names (aim: under 30 s).
 
-    python bench/reconciliation.py [--shared PATH] [--sample N]
+    python bench/reconciliation.py [--sample N]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import random
 import sys
@@ -30,6 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from _snapshots import JSON_SAMPLE, P190_2021, eurocities_roster
+
 from cdkg.build import import_and_build
 from cdkg.graph.datadir import DataDir
 from cdkg.graph.served import ServedGraph
@@ -38,8 +42,6 @@ from cdkg.matching import MatchingEngine, MatchQuery, PropertyConstraint
 from cdkg.matching.index import parse_wkt_point, qid_of
 from cdkg.matching.index_file import open_build_index
 from cdkg.matching.names import fold
-
-DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,8 @@ def graph_points(engine: MatchingEngine) -> dict[tuple[float, float], set[str]]:
     return points
 
 
-def eurocities_set(shared: Path, qids: set[str]) -> list[Labelled]:
-    roster = json.loads((shared / "data/eurocities-members-2025/members-wikidata-enriched.json").read_text())
+def eurocities_set(qids: set[str]) -> list[Labelled]:
+    roster = eurocities_roster()
     items = []
     for member in roster["members"]:
         truth = member["wikidata_id"] if member["wikidata_id"] in qids else None
@@ -78,10 +80,9 @@ def eurocities_set(shared: Path, qids: set[str]) -> list[Labelled]:
     return items
 
 
-def wdqs_json_set(shared: Path, points: dict[tuple[float, float], set[str]]) -> list[Labelled]:
-    sample = shared / "data/wdqs-json-format-sample/wdqs-europe-cities-2023-08-02.srj.json"
+def wdqs_json_set(points: dict[tuple[float, float], set[str]]) -> list[Labelled]:
     items = []
-    for row in json.loads(sample.read_text())["results"]["bindings"]:
+    for row in json.loads(JSON_SAMPLE.read_text(encoding="utf-8"))["results"]["bindings"]:
         label, location = row["cityLabel"], row.get("location")
         if "xml:lang" not in label or not location:
             continue
@@ -101,9 +102,9 @@ def wdqs_json_set(shared: Path, points: dict[tuple[float, float], set[str]]) -> 
     return items
 
 
-def p190_set(shared: Path, sample: int) -> list[Labelled]:
+def p190_set(sample: int) -> list[Labelled]:
     pairs: dict[str, str] = {}
-    with (shared / "data/wdqs-p190-cities-2021/query.csv").open(encoding="utf-8") as handle:
+    with gzip.open(P190_2021, "rt", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             for side in ("city", "sister"):
                 pairs.setdefault(qid_of(row[side]) or "", row[f"{side}Label"])
@@ -165,12 +166,11 @@ def throughput(engine: MatchingEngine, queries: list[MatchQuery], batch: int) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--sample", type=int, default=1000, help="P190 labels sampled (default 1000)")
     args = parser.parse_args()
-    csv_path = args.shared / "data/wdqs-p190-cities-2021/query.csv"
+    csv_path = P190_2021
     if not csv_path.exists():
-        print(f"missing {csv_path}: pass --shared with the shared/ folder", file=sys.stderr)
+        print(f"missing {csv_path}: restore triples/snapshots from git", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="cdkg-bench-reconcile-") as workdir:
         data_dir = DataDir(Path(workdir))
@@ -186,11 +186,7 @@ def main() -> int:
         # The server's engine: the index file `cdkg build` wrote, read by lookups.
         engine = MatchingEngine(open_build_index(ServedGraph(data_dir).current_build()))
         qids = {entity.qid for entity in engine._index.entities if entity.qid}
-        items = (
-            eurocities_set(args.shared, qids)
-            + wdqs_json_set(args.shared, graph_points(engine))
-            + p190_set(args.shared, args.sample)
-        )
+        items = eurocities_set(qids) + wdqs_json_set(graph_points(engine)) + p190_set(args.sample)
         baseline = ExactLookup(engine)
         our_answers = ours(engine, items)
         differing = sum(1 for a, b in zip(our_answers, ours(in_memory, items), strict=True) if a != b)

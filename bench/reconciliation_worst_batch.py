@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import random
 import string
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 import requests
+from _snapshots import P190_2021
 from werkzeug.serving import make_server
 
 from cdkg.build import import_and_build
@@ -32,7 +34,7 @@ from cdkg.ingest.wikidata_import import ImportOptions, prepare_twinning_import
 from cdkg.web import create_app
 from cdkg.web.reconciliation import queries as limits
 
-P190 = Path(__file__).resolve().parents[2] / "shared" / "data" / "wdqs-p190-cities-2021" / "query.csv"
+P190 = P190_2021  # the shipped 2021 export (gzip), as `cdkg import` reads it
 BODY_LIMIT = 1_000_000
 
 
@@ -87,7 +89,7 @@ def main() -> int:
                 data_dir,
                 prepare_twinning_import(P190, ImportOptions(subject_class="city", label_language="it")),
             )
-        with P190.open(encoding="utf-8") as rows:
+        with gzip.open(P190, "rt", encoding="utf-8", newline="") as rows:
             places = sorted({row["cityLabel"] for row in csv.DictReader(rows) if row["cityLabel"]})
         url, server = _serve(data_dir)
         requests.post(f"{url}/reconcile", json={"q0": {"query": "Lyon"}}, timeout=60)

@@ -53,10 +53,11 @@ from pathlib import Path
 
 from _http_load import LoadError, LoadResult, fetch, run_load
 from _servers import ServerProcess, free_port
+from _snapshots import P190_2021, plain_copy
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("CDKG_SHARED_DIR", REPO.parent / "shared"))
-DEFAULT_CSV = SHARED / "data" / "wdqs-p190-cities-2021" / "query.csv"
+# The shipped 2021 export, imported uncompressed (a copy in the work folder).
+DEFAULT_CSV = P190_2021
 # The options of REAL_CSV_OPTIONS in tests/conftest.py, as `cdkg import` spells them.
 IMPORT_OPTIONS = ["--subject-class", "city", "--label-language", "it"]
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
@@ -148,6 +149,8 @@ def prepare_data(workdir: Path, csv_path: Path, oxigraph: str) -> tuple[Path, Pa
     data_dir = workdir / "cdkg-data"
     nquads = workdir / "build.nq"
     location = workdir / "oxigraph"
+    if csv_path.suffix == ".gz":
+        csv_path = plain_copy(csv_path, workdir)
     run_step(
         "cdkg import of the real export",
         [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir), "import", str(csv_path), *IMPORT_OPTIONS],
@@ -408,7 +411,12 @@ def run(args: argparse.Namespace, workdir: Path, servers: list[ServerProcess]) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="the WDQS P190 export (shared/ data)")
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        default=DEFAULT_CSV,
+        help="a WDQS P190 export, plain or .gz (default: the shipped 2021 snapshot)",
+    )
     parser.add_argument("--small-requests", type=int, default=2000, help="measured requests, small SELECT")
     parser.add_argument("--aggregate-requests", type=int, default=200, help="measured requests, aggregate")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads, one connection each")
@@ -421,7 +429,7 @@ def main() -> int:
     if args.quick:
         args.rounds = 2
     if not args.csv.exists():
-        print(f"missing {args.csv}: pass --csv or set CDKG_SHARED_DIR to the shared/ folder", file=sys.stderr)
+        print(f"missing {args.csv}: pass --csv with a WDQS P190 export (plain or .gz)", file=sys.stderr)
         return 2
 
     signal.signal(signal.SIGALRM, _raise_timeout)
