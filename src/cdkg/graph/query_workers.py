@@ -270,6 +270,19 @@ class QueryWorkerPool:
         """Whether a job would find a worker without waiting (an idle one, or room to start one)."""
         return not self._idle.empty() or len(self._workers) < self.size
 
+    def has_idle_worker(self) -> bool:
+        """Whether a started worker waits for a job (it may still be opening the store)."""
+        return not self._idle.empty()
+
+    def start_spare(self) -> None:
+        """Start a worker ahead of need, if there is room, so that no job waits for a start."""
+        with self._lock:
+            if self._closed or len(self._workers) >= self.size:
+                return
+            worker = _Worker(self._context, self.network, self._gated)
+            self._workers.add(worker)
+        self._idle.put(worker)
+
     def close(self) -> None:
         """Stop every worker, busy or not; the pool answers no more jobs."""
         with self._lock:

@@ -29,7 +29,7 @@ from cdkg.graph.query_jobs import (
     WorkerCrashed,
     WorkersBusy,
 )
-from cdkg.graph.query_workers import QueryWorkerError
+from cdkg.graph.query_workers import QueryWorkerError, QueryWorkerPool
 from cdkg.graph.remote.publication import remote_build_record
 from cdkg.web.plumbing.app_state import endpoint_settings, rate_limiter, served_graph
 from cdkg.web.plumbing.endpoint_settings import EndpointSettings
@@ -207,27 +207,38 @@ def _run(
 ) -> QueryAnswer:
     pool = federation_workers(app) if federated else query_workers(app)
     deadline = arrived + timeout
-    lane = settings.quick_lane_seconds
-    if not federated and lane and not pool.can_take_now():
-        # Every worker is busy: the quick lane answers what takes no more than a few seconds.
-        pool, timeout = quick_lane_workers(app), min(timeout, lane)
-        deadline = min(deadline, time.monotonic() + timeout)
-        job = replace(job, timeout=timeout)
-        try:
-            return pool.run(job, timeout, deadline=deadline)
-        except (QueryTimeout, WorkersBusy) as exc:
-            raise ProtocolError(
-                503,
-                f"the endpoint is busy: every query worker is taken, and the quick lane kept for such "
-                f"times gives a query {lane:g} s, which this one needed more than; retry in a moment.",
-                {"Retry-After": "5"},
-            ) from exc
-        except QueryFailed as exc:
-            raise _protocol_error(exc, job, settings, format_param) from exc
+    lane_seconds = settings.quick_lane_seconds
+    if not federated and lane_seconds:
+        lane = quick_lane_workers(app)
+        if pool.can_take_now():
+            lane.start_spare()  # started before it is needed: the lane's seconds are for queries
+        elif lane.has_idle_worker():
+            # Every worker is busy: the quick lane answers what takes no more than a few seconds.
+            # Without an idle lane worker, the query waits for one of the pool's instead.
+            try:
+                return _run_in_quick_lane(lane, job, min(timeout, lane_seconds), deadline)
+            except WorkersBusy:
+                pass
+            except QueryTimeout as exc:
+                raise ProtocolError(
+                    503,
+                    f"the endpoint is busy: every query worker is taken, and the quick lane kept for such "
+                    f"times gives a query {lane_seconds:g} s, which this one needed more than; retry in a "
+                    "moment.",
+                    {"Retry-After": "5"},
+                ) from exc
+            except QueryFailed as exc:
+                raise _protocol_error(exc, job, settings, format_param) from exc
     try:
         return pool.run(job, timeout, deadline=deadline)
     except QueryFailed as exc:
         raise _protocol_error(exc, job, settings, format_param) from exc
+
+
+def _run_in_quick_lane(lane: QueryWorkerPool, job: QueryJob, timeout: float, deadline: float) -> QueryAnswer:
+    """The job on the quick lane's worker, cut off after the lane's few seconds."""
+    deadline = min(deadline, time.monotonic() + timeout)
+    return lane.run(replace(job, timeout=timeout), timeout, deadline=deadline)
 
 
 def _protocol_error(
