@@ -442,6 +442,8 @@ def main() -> int:
         return 0
     except (RuntimeError, LoadError, BenchTimeout) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        for server in servers:
+            print(f"--- the end of {server.name}'s log:\n{server.log_tail()}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

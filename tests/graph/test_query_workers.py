@@ -290,3 +290,19 @@ def test_a_worker_lowered_for_a_long_query_that_answers_is_at_normal_priority_fo
         pool.close()
     # Raising a priority again needs the privilege to (root, or RLIMIT_NICE); else a fresh worker.
     assert priority == 0 and not after.niced
+
+
+def test_a_spare_worker_counts_as_idle_only_once_it_has_started():
+    """The quick lane sends a query to its worker only when that worker can evaluate at once."""
+    spare = QueryWorkerPool(1)
+    try:
+        assert not spare.has_idle_worker(), "a pool with no worker has none idle"
+        spare.start_spare()
+        spare.start_spare()  # no room for a second one
+        assert len(spare.pids) == 1
+        deadline = time.monotonic() + 60
+        while not spare.has_idle_worker() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert spare.has_idle_worker(), "the spare worker never said it was ready"
+    finally:
+        spare.close()

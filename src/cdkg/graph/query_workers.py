@@ -271,8 +271,9 @@ class QueryWorkerPool:
         return not self._idle.empty() or len(self._workers) < self.size
 
     def has_idle_worker(self) -> bool:
-        """Whether a started worker waits for a job (it may still be opening the store)."""
-        return not self._idle.empty()
+        """Whether an idle worker has finished starting (or has said it is ready), so a job given
+        now starts evaluating at once."""
+        return any(worker.ready or worker.answer_within(0) for worker in list(self._idle.queue))
 
     def start_spare(self) -> None:
         """Start a worker ahead of need, if there is room, so that no job waits for a start."""

@@ -213,20 +213,13 @@ def _run(
         if pool.can_take_now():
             lane.start_spare()  # started before it is needed: the lane's seconds are for queries
         elif lane.has_idle_worker():
-            # Every worker is busy: the quick lane answers what takes no more than a few seconds.
-            # Without an idle lane worker, the query waits for one of the pool's instead.
+            # Every worker is busy: the quick lane answers what takes no more than a few seconds. A
+            # query the lane cannot take, or that needs longer, waits for one of the pool's workers
+            # within its own time limit, as it would without the lane.
             try:
                 return _run_in_quick_lane(lane, job, min(timeout, lane_seconds), deadline)
-            except WorkersBusy:
+            except (WorkersBusy, QueryTimeout):
                 pass
-            except QueryTimeout as exc:
-                raise ProtocolError(
-                    503,
-                    f"the endpoint is busy: every query worker is taken, and the quick lane kept for such "
-                    f"times gives a query {lane_seconds:g} s, which this one needed more than; retry in a "
-                    "moment.",
-                    {"Retry-After": "5"},
-                ) from exc
             except QueryFailed as exc:
                 raise _protocol_error(exc, job, settings, format_param) from exc
     try:
