@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +22,11 @@ from cdkg.web import create_app
 pytest_plugins = ["tests.engines.fixtures", "tests.stores"]
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("CDKG_SHARED_DIR", REPO.parent / "shared"))
-P190_CSV = SHARED / "data" / "wdqs-p190-cities-2021" / "query.csv"
-JSON_SAMPLE = SHARED / "data" / "wdqs-json-format-sample" / "wdqs-europe-cities-2023-08-02.srj.json"
+SNAPSHOTS = REPO / "triples" / "snapshots"
+# The shipped 2021 WDQS P190 export, gzip-compressed (see its README).
+P190_SNAPSHOT = SNAPSHOTS / "wdqs-p190-cities-2021" / "query.csv.gz"
+TEST_DATA = REPO / "tests" / "data"
+JSON_SAMPLE = TEST_DATA / "wdqs-json-format-sample" / "wdqs-europe-cities-2023-08-02.srj.json"
 REAL_CSV_OPTIONS = ImportOptions(subject_class="city", label_language="it")
 
 
@@ -37,20 +41,18 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
 
 
-def require_shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data file {path} is missing (set CDKG_SHARED_DIR to the shared/ folder)")
+@pytest.fixture(scope="session")
+def p190_csv(tmp_path_factory) -> Path:
+    """The shipped 2021 export uncompressed, as `query.csv` (the tests read it as a user's file)."""
+    path = tmp_path_factory.mktemp("p190-2021") / "query.csv"
+    with gzip.open(P190_SNAPSHOT, "rb") as source, open(path, "wb") as out:
+        shutil.copyfileobj(source, out)
     return path
 
 
 @pytest.fixture(scope="session")
-def p190_csv() -> Path:
-    return require_shared(P190_CSV)
-
-
-@pytest.fixture(scope="session")
 def json_sample() -> Path:
-    return require_shared(JSON_SAMPLE)
+    return JSON_SAMPLE
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,15 @@ from cdkg.ingest.entity_json import EntityJsonError, party_results, statement_ir
 from cdkg.ingest.results_file import results_from_bytes
 from cdkg.ingest.wikidata_import import prepare_wikidata_import
 from cdkg.namespaces import ACTOR, CDO, DCT, PROV, RDFS, STATUS, TWINNING, WD, XSD
-from tests.conftest import SHARED, require_shared
+from tests.conftest import TEST_DATA
 
-WEIMAR = SHARED / "data" / "wikidata-entity-sample" / "Q3955-weimar-2016.json"
+WEIMAR = TEST_DATA / "wikidata-entity-sample" / "Q3955-weimar-2016.json"
 RETRIEVED = "2016-09-01T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
 def weimar() -> bytes:
-    return require_shared(WEIMAR).read_bytes()
+    return WEIMAR.read_bytes()
 
 
 def _p190(data: bytes) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import date
 from pathlib import Path
@@ -15,10 +16,10 @@ from cdkg.ingest.results_file import results_from_bytes
 from cdkg.ingest.wikidata_import import prepare_wikidata_import
 from cdkg.namespaces import ACTOR, CDO, DCT, MEMBERSHIP, ORG, OWL, PROV, WD, XSD
 from cdkg.validate import load_shapes, validate_store
-from tests.conftest import SHARED, require_shared
+from tests.conftest import SNAPSHOTS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wikidata"
-ROSTER = SHARED / "data" / "eurocities-members-2025" / "members-wikidata-enriched.json"
+ROSTER = SNAPSHOTS / "eurocities-members-2025" / "members-wikidata-enriched.json.gz"
 RETRIEVED = "2026-05-01T12:00:00Z"
 NETWORKS = ("Q99999101", "Q99999102")
 
@@ -128,7 +129,8 @@ def test_a_row_naming_a_network_not_asked_for_is_refused_and_counted():
 
 def _roster_reply(network: str) -> bytes:
     """The Eurocities roster (May 2025) written as memberships.rq would answer it: undated statements."""
-    roster = json.loads(require_shared(ROSTER).read_text("utf-8"))
+    with gzip.open(ROSTER, "rt", encoding="utf-8") as handle:
+        roster = json.load(handle)
     bindings = [
         {
             "item": {"type": "uri", "value": WD + member["wikidata_id"]},

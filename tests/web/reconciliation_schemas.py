@@ -1,4 +1,4 @@
-"""The W3C Reconciliation API 0.2 JSON Schemas, read from the shared spec folder, $refs resolved locally.
+"""The W3C Reconciliation API 0.2 JSON Schemas, read from tests/data/specs, $refs resolved locally.
 
 Every schema is registered under its own `$id`, so a reference such as `type.json` or the Swagger 2.0
 security definitions resolves to a file on disk; a reference to anything else fails instead of
@@ -11,15 +11,14 @@ import json
 from functools import cache
 from pathlib import Path
 
-import pytest
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT7
 
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
-SPEC = SHARED / "specs" / "reconciliation-api-0.2"
+SPEC = TEST_DATA / "specs" / "reconciliation-api-0.2"
 SCHEMAS = SPEC / "schemas"
 EXAMPLES = SPEC / "examples"
 
@@ -45,7 +44,9 @@ def _refuse_to_fetch(uri: str) -> Resource:
 @cache
 def _schemas() -> tuple[Registry, dict[str, str]]:
     if not SCHEMAS.is_dir():
-        pytest.skip(f"the Reconciliation API schemas are missing at {SCHEMAS} (set CDKG_SHARED_DIR)")
+        raise FileNotFoundError(
+            f"the Reconciliation API schemas are missing at {SCHEMAS}: restore tests/data/specs from git"
+        )
     schemas = Registry(retrieve=_refuse_to_fetch)
     ids = {}
     for path in sorted(SCHEMAS.glob("*.json")):
@@ -86,4 +87,4 @@ def schema_for_example_folder(folder: str) -> tuple[str, str] | None:
 
 
 def example_files() -> list[Path]:
-    return sorted(EXAMPLES.glob("*/*/*.json")) if EXAMPLES.is_dir() else []
+    return sorted(EXAMPLES.glob("*/*/*.json"))

@@ -28,7 +28,7 @@ from cdkg.namespaces import CDO, DBR, SKOS, WD
 # subclass of Q515): SpocWiki/_Standards "Capital_City"; Q22865 independent city of Germany,
 # Q484170 commune of France, Q747074 comune of Italy, Q15284 municipality: annotated class lists
 # in public WDQS queries, Q22865 and Q262166 also by the real P31 of Weimar (Q3955) in
-# shared/data/wikidata-entity-sample; Q10864048 first-level administrative country subdivision:
+# tests/data/wikidata-entity-sample; Q10864048 first-level administrative country subdivision:
 # several annotated lists of Wikidata classes.
 CITY_CLASSES = {
     "Q515": "city",
