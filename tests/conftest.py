@@ -29,6 +29,11 @@ TEST_DATA = REPO / "tests" / "data"
 JSON_SAMPLE = TEST_DATA / "wdqs-json-format-sample" / "wdqs-europe-cities-2023-08-02.srj.json"
 REAL_CSV_OPTIONS = ImportOptions(subject_class="city", label_language="it")
 
+# Builds in the suite (and the commands it runs) take in no snapshot unless a test names them: most
+# tests are about the curated cases, and the whole default graph takes a minute to build. The tests
+# of the graph a user gets use `snapshot_data_dir`.
+os.environ["CDKG_SNAPSHOTS"] = "none"
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -53,6 +58,16 @@ def p190_csv(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def json_sample() -> Path:
     return JSON_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def snapshot_data_dir(tmp_path_factory) -> DataDir:
+    """The graph the README's first command serves: curated triples and every shipped snapshot."""
+    from cdkg.ingest.shipped_snapshots import NAMES
+
+    data_dir = DataDir(tmp_path_factory.mktemp("snapshot-graph"))
+    build_graph(data_dir, snapshots=NAMES)
+    return data_dir
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +30,15 @@ from cdkg.graph.remote.store import RemoteStoreError
 from cdkg.graph.remote.store_config import RemoteStoreConfig, StoreConfigError
 from cdkg.ingest.curated import shipped_turtle_sources
 from cdkg.ingest.import_summary import ImportSummary
+from cdkg.ingest.shipped_snapshots import (
+    SNAPSHOTS_ENV,
+    WIKIDATA_KIND,
+    ShippedSnapshot,
+    SnapshotChoiceError,
+    chosen_snapshots,
+    mapped_snapshot,
+    snapshot_names,
+)
 from cdkg.ingest.wikidata_import import PreparedImport
 from cdkg.matching.index_file import write_build_index
 from cdkg.namespaces import WIKIDATA_GRAPH
@@ -57,6 +66,7 @@ class BuildResult:
     seconds: float
     validation: ValidationReport | None = None
     store: RemoteStoreConfig | None = None
+    snapshots: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,14 +76,19 @@ class ImportResult:
 
 
 def build_graph(
-    data_dir: DataDir, shipped: ShippedSources | None = None, store: RemoteStoreConfig | None = None
+    data_dir: DataDir,
+    shipped: ShippedSources | None = None,
+    store: RemoteStoreConfig | None = None,
+    snapshots: Iterable[str] | None = None,
 ) -> BuildResult:
     """Rebuild from the shipped files and every registered Wikidata import, then publish.
 
     With `store`, the build is also loaded into that remote engine and served from it.
+    `snapshots` names the shipped snapshots to take in (None: those of the published build,
+    every one for a first build); a fetch from Wikidata supersedes the Wikidata snapshots.
     """
     with _disk_full_reported(data_dir), data_dir.build_lock():
-        return _build_locked(data_dir, shipped or ShippedSources.default(), None, store)
+        return _build_locked(data_dir, shipped or ShippedSources.default(), None, store, snapshots)
 
 
 def import_and_build(
@@ -81,6 +96,7 @@ def import_and_build(
     prepared: PreparedImport,
     shipped: ShippedSources | None = None,
     store: RemoteStoreConfig | None = None,
+    snapshots: Iterable[str] | None = None,
 ) -> ImportResult:
     """Register a prepared import as a source and publish a build that includes it.
 
@@ -103,7 +119,7 @@ def import_and_build(
         ):
             prepared.summary.unchanged = True
             return ImportResult(prepared.summary, None)
-        build = _build_locked(data_dir, shipped or ShippedSources.default(), prepared, store)
+        build = _build_locked(data_dir, shipped or ShippedSources.default(), prepared, store, snapshots)
         return ImportResult(prepared.summary, build)
 
 
@@ -144,8 +160,10 @@ def _build_locked(
     shipped: ShippedSources,
     prepared: PreparedImport | None,
     remote: RemoteStoreConfig | None,
+    snapshot_names: Iterable[str] | None,
 ) -> BuildResult:
     started = time.perf_counter()
+    snapshots = _snapshots_to_take(data_dir, snapshot_names)
     if remote is not None:
         try:
             remote.check_writable()
@@ -166,6 +184,8 @@ def _build_locked(
                 store, source.path, ox.RdfFormat.TURTLE, source.graph_iri, f"fix the {source.kind} file"
             )
             loaded.append({"kind": source.kind, "file": source.path.name, "graph": source.graph_iri})
+        taken = _load_snapshots(store, data_dir, shipped, snapshots, prepared)
+        loaded += taken
         for nt in sorted(sources_dir.glob("*.nt")):
             if prepared and nt.stem == prepared.name:
                 continue
@@ -229,12 +249,69 @@ def _build_locked(
         "quads": triples + sum(graphs.values()),
         "validation": validation.as_dict(),
         "ontology_sha256": ontology_sha256,
+        "snapshots": [snapshot.name for snapshot in snapshots],
     }
     if remote:
         info["store"] = remote.as_dict()
         info["remote_graphs"] = remote_graphs
     data_dir.publish(build_id, info)
-    return BuildResult(build_id, triples, graphs, time.perf_counter() - started, validation, remote)
+    seconds = time.perf_counter() - started
+    return BuildResult(build_id, triples, graphs, seconds, validation, remote, tuple(taken))
+
+
+# The name under which `cdkg fetch` registers its import (cdkg.fetch.SOURCE_NAME): once it has run,
+# live Wikidata stands in for the Wikidata snapshots.
+FETCHED_WIKIDATA = "wikidata"
+
+
+def _snapshots_to_take(data_dir: DataDir, names: Iterable[str] | None) -> tuple[ShippedSnapshot, ...]:
+    """The snapshots named, else those $CDKG_SNAPSHOTS names, else those the published build took,
+    else every shipped one."""
+    try:
+        if names is None and os.environ.get(SNAPSHOTS_ENV) is not None:
+            names = snapshot_names(os.environ[SNAPSHOTS_ENV])
+            if names is None:
+                return chosen_snapshots(None)
+        if names is None:
+            current = _published(data_dir)
+            remembered = current.info.get("snapshots") if current else None
+            names = remembered if isinstance(remembered, list) else None
+        return chosen_snapshots(names)
+    except SnapshotChoiceError as exc:
+        where = f" (${SNAPSHOTS_ENV})" if os.environ.get(SNAPSHOTS_ENV) is not None else ""
+        raise BuildError(f"{exc}{where}") from exc
+
+
+def _load_snapshots(
+    store: ox.Store,
+    data_dir: DataDir,
+    shipped: ShippedSources,
+    snapshots: tuple[ShippedSnapshot, ...],
+    prepared: PreparedImport | None,
+) -> list[dict]:
+    """Each snapshot into its graph; the Wikidata ones only while no fetch from Wikidata stands in."""
+    fetched = (data_dir.wikidata_sources_dir / f"{FETCHED_WIKIDATA}.nt").exists() or (
+        prepared is not None and prepared.name == FETCHED_WIKIDATA
+    )
+    taken = []
+    for snapshot in snapshots:
+        entry = {"kind": snapshot.kind, "name": snapshot.name, "graph": snapshot.graph_iri}
+        if fetched and snapshot.kind == WIKIDATA_KIND:
+            taken.append({**entry, "superseded_by": WIKIDATA_GRAPH + FETCHED_WIKIDATA})
+            continue
+        try:
+            mapped = mapped_snapshot(snapshot, data_dir.snapshot_sources_dir, shipped)
+        except (OSError, ValueError) as exc:
+            raise BuildError(f"the snapshot {snapshot.name} could not be read: {exc}") from exc
+        _load_source(
+            store,
+            mapped.path,
+            ox.RdfFormat.N_TRIPLES,
+            snapshot.graph_iri,
+            f"delete {mapped.path} (a damaged cache of the snapshot)",
+        )
+        taken.append({**entry, "file": mapped.path.name, "summary": mapped.summary, "reused": mapped.reused})
+    return taken
 
 
 def _load_into_engine(

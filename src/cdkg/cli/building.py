@@ -17,22 +17,38 @@ from cdkg.cli.group import (
 )
 from cdkg.graph.datadir import DataDirError
 
+SNAPSHOTS_HELP = (
+    "Which snapshots of triples/snapshots/ to build in: `all`, `none`, or names separated by commas "
+    "(wikidata-p190-2021, wikidata-p190-2016, gcom-mycovenant-2024, eurocities-members-2025). "
+    "Default: $CDKG_SNAPSHOTS if set, else those of the published build, else all. "
+    "After `cdkg fetch`, live Wikidata stands in for the Wikidata snapshots."
+)
+
 
 @main.command()
 @store_option
+@click.option("--snapshots", "snapshots_setting", default=None, metavar="NAMES", help=SNAPSHOTS_HELP)
 @click.pass_context
-def build(ctx: click.Context, store_url: str | None) -> None:
+def build(ctx: click.Context, store_url: str | None, snapshots_setting: str | None) -> None:
     """Rebuild the graph from the shipped files and all imports, and publish it.
 
     With a remote store, the build is staged here as usual, then loaded into the engine under
     graph names of its own, counted, and only then published.
     """
     from cdkg.build import BuildError, build_graph
+    from cdkg.ingest.shipped_snapshots import NAMES, SnapshotChoiceError, snapshot_names
 
     data_dir = data_dir_of(ctx)
     store = chosen_store_or_exit(data_dir, store_url)
+    snapshots = None
+    if snapshots_setting is not None:
+        try:
+            snapshots = snapshot_names(snapshots_setting)
+        except SnapshotChoiceError as exc:
+            fail(f"--snapshots: {exc}")
+        snapshots = NAMES if snapshots is None else snapshots
     try:
-        result = build_graph(data_dir, store=store)
+        result = build_graph(data_dir, store=store, snapshots=snapshots)
     except (BuildError, DataDirError) as exc:
         fail(str(exc))
     _print_build(result)
@@ -44,6 +60,14 @@ def _print_build(result) -> None:
         click.echo(f"  held by the {result.store.kind} store at {result.store.query_url}")
     for graph, count in sorted(result.graphs.items()):
         click.echo(f"  {count:>9,}  {graph}")
+    for snapshot in result.snapshots:
+        if "superseded_by" in snapshot:
+            stand_in = snapshot["superseded_by"]
+            click.echo(f"  snapshot {snapshot['name']}: left out, {stand_in} stands in for it")
+        elif not snapshot.get("reused"):
+            click.echo(f"  snapshot {snapshot['name']}:")
+            for line in snapshot.get("summary", []):
+                click.echo(f"    {line}")
     if result.validation is not None and result.validation.warnings:
         click.echo(result.validation.text(limit=20))
 

@@ -88,6 +88,11 @@ class DataDir:
     def wikidata_sources_dir(self) -> Path:
         return self.root / "sources" / "wikidata"
 
+    @property
+    def snapshot_sources_dir(self) -> Path:
+        """The shipped snapshots as the build last mapped them (N-Triples), kept to map each once."""
+        return self.root / "sources" / "snapshots"
+
     def dumps_dir(self, build_id: str) -> Path:
         """Where `cdkg export` writes a build's dumps by default, and where the server finds them."""
         return self.builds_dir / build_id / DUMPS_DIR
