@@ -1,6 +1,7 @@
 """`/dataset` and `/.well-known/void`: the dataset described in DCAT and VoID, for catalogues and crawlers.
 
-Licence, sources, the SPARQL endpoint, statistics of the whole and of each named graph, class
+Licences (each named graph's, as it states them; one for the whole only where all agree), sources,
+the SPARQL endpoint, statistics of the whole and of each named graph, class
 partitions, example resources and the dumps with their checksums. Data IRIs use the public base
 (https://w3id.org/cdkg/); download and endpoint URLs are this server's. `/dataset` gives browsers
 a page; `/.well-known/void` gives Turtle unless asked otherwise (RFC 5785, VoID section 7).
@@ -17,15 +18,16 @@ from cdkg import __version__
 from cdkg.graph.datadir import DataDirError
 from cdkg.graph.dataset_counts import ENTITY_SPACE, class_partitions, count_entities, example_resources
 from cdkg.graph.dump_files import DumpManifest, DumpManifestError
+from cdkg.graph.graph_licences import CC0, GraphLicence, licence_groups, rights_statement
 from cdkg.graph.per_build import PerBuild
 from cdkg.graph.served import OpenBuild
-from cdkg.namespaces import BASE, CDO, CURATED_GRAPH, DCT, OWL, PREFIXES, RDF, RDFS, WIKIDATA_GRAPH, XSD
+from cdkg.namespaces import BASE, CDO, CURATED_GRAPH, DCT, OWL, PREFIXES, PROV, RDF, RDFS, XSD
 from cdkg.web.linked_data.dumps import published_dumps
 from cdkg.web.linked_data.search import resource_path
 from cdkg.web.plumbing.app_state import served_graph
 from cdkg.web.plumbing.formats import GRAPH_FORMATS, ResultFormat
 from cdkg.web.plumbing.negotiation import alternate_links, by_extension, negotiate
-from cdkg.web.plumbing.page_context import CC0, readable_time
+from cdkg.web.plumbing.page_context import readable_time, served_licences
 from cdkg.web.sparql import SD, VOID, default_graph_statistics
 
 blueprint = Blueprint("dataset_description", __name__)
@@ -41,11 +43,12 @@ TITLE = "City Diplomacy Knowledge Graph"
 DESCRIPTION = (
     "Cities and other local governments, the city networks they join and the agreements between them "
     "(twinning or sister-city, friendship, cooperation), with dates at their precision, status and the "
-    "source of every statement: Wikidata's P190 claims of both sides merged into one agreement each, "
-    "and curated cases with their references."
+    "source of every statement, each source in a named graph of its own that states its licence and the "
+    "date of its data: Wikidata's P190 claims (both sides merged into one agreement each), city networks' "
+    "rosters and curated cases with their references."
 )
 DESCRIPTION_PREFIXES = {
-    name: PREFIXES[name] for name in ("cdo", "actor", "twinning", "rdf", "rdfs", "owl", "xsd", "dct")
+    name: PREFIXES[name] for name in ("cdo", "actor", "twinning", "rdf", "rdfs", "owl", "xsd", "dct", "prov")
 }
 DESCRIPTION_PREFIXES |= {"void": VOID, "dcat": DCAT, "spdx": SPDX, "foaf": FOAF, "sd": SD}
 
@@ -73,6 +76,17 @@ class DatasetFacts:
     endpoint: str
     dumps_page: str
     home: str
+    licences: dict[str, GraphLicence]
+
+    @property
+    def one_licence(self) -> str | None:
+        """The licence every named graph states, when they all state the same one (else None)."""
+        groups = licence_groups(self.licences.values())
+        return groups[0].licence if len(groups) == 1 else None
+
+    @property
+    def rights(self) -> str:
+        return rights_statement(self.licences.values())
 
     def download_url(self, name: str) -> str:
         return self.dumps_page + name
@@ -129,6 +143,7 @@ def _facts() -> DatasetFacts:
         endpoint=url_for("sparql.sparql", _external=True),
         dumps_page=url_for("dumps.listing", _external=True),
         home=url_for("home.home", _external=True),
+        licences=served_licences(),
     )
 
 
@@ -150,7 +165,7 @@ def describe_dataset(facts: DatasetFacts) -> list[ox.Triple]:
     out.add(dataset, RDF + "type", ox.NamedNode(VOID + "Dataset"), ox.NamedNode(DCAT + "Dataset"))
     out.add(dataset, DCT + "title", ox.Literal(TITLE, language="en"))
     out.add(dataset, DCT + "description", ox.Literal(DESCRIPTION, language="en"))
-    out.add(dataset, DCT + "license", ox.NamedNode(CC0))
+    _licensed(out, dataset, facts)
     out.add(dataset, DCT + "publisher", publisher)
     out.add(dataset, DCT + "creator", publisher)
     out.add(publisher, RDF + "type", ox.NamedNode(FOAF + "Organization"))
@@ -162,8 +177,10 @@ def describe_dataset(facts: DatasetFacts) -> list[ox.Triple]:
     out.add(dataset, VOID + "uriSpace", ox.Literal(ENTITY_SPACE))
     out.add(dataset, VOID + "vocabulary", ox.NamedNode(CDO))
     out.add(dataset, VOID + "sparqlEndpoint", endpoint)
-    out.add(dataset, DCT + "source", ox.NamedNode(WIKIDATA))
-    out.add(ox.NamedNode(WIKIDATA), RDFS + "label", ox.Literal("Wikidata", language="en"))
+    for source in sorted({s for terms in facts.licences.values() for s in terms.sources}):
+        out.add(dataset, DCT + "source", ox.NamedNode(source))
+    if any(WIKIDATA in terms.sources for terms in facts.licences.values()):
+        out.add(ox.NamedNode(WIKIDATA), RDFS + "label", ox.Literal("Wikidata", language="en"))
     for graph in sorted(facts.build.get("graphs", {})):
         if graph.startswith(CURATED_GRAPH):
             out.add(dataset, DCT + "source", ox.NamedNode(graph))
@@ -181,7 +198,7 @@ def describe_dataset(facts: DatasetFacts) -> list[ox.Triple]:
     out.add(endpoint, DCAT + "endpointURL", endpoint)
     out.add(endpoint, DCAT + "endpointDescription", endpoint)
     out.add(endpoint, DCAT + "servesDataset", dataset)
-    out.add(endpoint, DCT + "license", ox.NamedNode(CC0))
+    _licensed(out, endpoint, facts)
 
     for name, count in facts.figures.statistics.items():
         out.add(dataset, VOID + name, _integer(count))
@@ -190,13 +207,15 @@ def describe_dataset(facts: DatasetFacts) -> list[ox.Triple]:
     for index, (graph, count) in enumerate(sorted(facts.build.get("graphs", {}).items())):
         subset = ox.BlankNode(f"graph{index}")
         out.add(dataset, VOID + "subset", subset)
-        out.add(subset, RDF + "type", ox.NamedNode(VOID + "Dataset"))
+        out.add(dataset, DCT + "hasPart", subset)
+        out.add(subset, RDF + "type", ox.NamedNode(VOID + "Dataset"), ox.NamedNode(DCAT + "Dataset"))
         out.add(subset, SD + "name", ox.NamedNode(graph))
+        out.add(subset, DCT + "isPartOf", dataset)
         out.add(subset, VOID + "triples", _integer(count))
-        if graph.startswith(WIKIDATA_GRAPH):
-            out.add(subset, DCT + "source", ox.NamedNode(WIKIDATA))
-        elif graph.startswith(CURATED_GRAPH):
+        if graph.startswith(CURATED_GRAPH):
             out.add(subset, DCT + "source", ox.NamedNode(graph))
+        if graph in facts.licences:
+            _graph_terms(out, subset, facts.licences[graph])
     for index, (cls, count) in enumerate(facts.figures.class_partitions.items()):
         partition = ox.BlankNode(f"class{index}")
         out.add(dataset, VOID + "classPartition", partition)
@@ -220,12 +239,36 @@ def describe_dataset(facts: DatasetFacts) -> list[ox.Triple]:
         out.add(
             distribution, DCAT + "byteSize", ox.Literal(str(dump.bytes), datatype=_xsd("nonNegativeInteger"))
         )
-        out.add(distribution, DCT + "license", ox.NamedNode(CC0))
+        _licensed(out, distribution, facts)
         out.add(distribution, SPDX + "checksum", checksum)
         out.add(checksum, RDF + "type", ox.NamedNode(SPDX + "Checksum"))
         out.add(checksum, SPDX + "algorithm", ox.NamedNode(SPDX + "checksumAlgorithm_sha256"))
         out.add(checksum, SPDX + "checksumValue", ox.Literal(dump.sha256, datatype=_xsd("hexBinary")))
     return out.grouped()
+
+
+def _licensed(out: _Triples, subject: ox.NamedNode, facts: DatasetFacts) -> None:
+    """dct:license where all named graphs have the same one; always dct:rights: which applies to what."""
+    if facts.one_licence is not None:
+        out.add(subject, DCT + "license", ox.NamedNode(facts.one_licence))
+    out.add(subject, DCT + "rights", ox.Literal(facts.rights, language="en"))
+
+
+def _graph_terms(out: _Triples, subset: ox.BlankNode, terms: GraphLicence) -> None:
+    """A named graph's title, sources, licence (or that none is stated), rights holder and date of data."""
+    out.add(subset, DCT + "title", ox.Literal(terms.title, language="en"))
+    for source in terms.sources:
+        out.add(subset, DCT + "source", ox.NamedNode(source))
+    if terms.licence is not None:
+        out.add(subset, DCT + "license", ox.NamedNode(terms.licence))
+    out.add(subset, DCT + "rights", ox.Literal(terms.notice, language="en"))
+    if terms.rights_holder is not None:
+        holder = terms.rights_holder
+        out.add(subset, DCT + "rightsHolder", ox.NamedNode(holder) if "://" in holder else ox.Literal(holder))
+    if terms.citation is not None:
+        out.add(subset, DCT + "bibliographicCitation", ox.Literal(terms.citation))
+    if terms.data_date is not None:
+        out.add(subset, PROV + "generatedAtTime", terms.data_date)
 
 
 def _page_fields(facts: DatasetFacts) -> dict[str, object]:
@@ -240,6 +283,8 @@ def _page_fields(facts: DatasetFacts) -> dict[str, object]:
             if graph.startswith(CURATED_GRAPH)
         ],
         "prefixed": _prefixed,
+        "licence_groups": licence_groups(facts.licences.values()),
+        "cc0": CC0,
     }
 
 
