@@ -1,5 +1,7 @@
 """Versioned dumps of the published build: N-Quads (gzip), Turtle and JSON-LD, with SHA-256 checksums.
 
+The manifest names, for each file, the licences of the named graphs it holds and the attribution owed.
+
 Each file is streamed from the read-only store to disk, so memory stays small. Everything is
 written into a staging directory first and moved into place only when every file is complete:
 a failed or interrupted export leaves the files of the previous export, or none, never a part.
@@ -29,7 +31,9 @@ from cdkg.graph.dump_files import (
     DumpFormat,
     DumpManifest,
     dump_file_name,
+    dump_licences,
 )
+from cdkg.graph.graph_licences import read_graph_licences
 from cdkg.namespaces import PREFIXES
 
 STAGING_PREFIX = ".export-"
@@ -94,6 +98,10 @@ def _write_dumps(build: PublishedBuild, formats: list[DumpFormat], staging: Path
         store = ox.Store.read_only(str(build.store_path))
     except OSError as exc:
         raise DataDirError(f"cannot open the published store {build.store_path}: {exc}") from exc
+    # Every dump holds every named graph (as quads, or merged): each carries all their licences.
+    licences = dump_licences(
+        read_graph_licences(store, (str(g.value) for g in store.named_graphs())).values()
+    )
     files = []
     for fmt in formats:
         path = staging / dump_file_name(build.build_id, fmt)
@@ -108,6 +116,7 @@ def _write_dumps(build: PublishedBuild, formats: list[DumpFormat], staging: Path
                 statements=statements,
                 bytes=path.stat().st_size,
                 sha256=sha256_of(path),
+                licences=licences,
             )
         )
     exported_at = datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -1,16 +1,20 @@
 """The dumps of a build: which formats there are, what their files are called, and their manifest.
 
 `cdkg export` writes them (cdkg.export); the server lists and serves them from the manifest,
-which names every file with its size and SHA-256, so only files it names are ever served.
+which names every file with its size, SHA-256 and the licences of the named graphs it holds, so
+only files it names are ever served and each says under what terms it may be reused.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from cdkg.graph.graph_licences import CC0, GraphLicence, licence_groups
 
 MANIFEST_FILE = "manifest.json"
 CHECKSUMS_FILE = "SHA256SUMS"
@@ -70,6 +74,20 @@ class DumpFile:
     statements: int
     bytes: int
     sha256: str
+    # One entry per licence of the graphs the file holds: licence IRI (None: none stated), name,
+    # graphs, and the attribution owed (empty for CC0). Empty in a manifest written before licences.
+    licences: tuple[dict, ...] = ()
+
+    @property
+    def licence_names(self) -> list[str]:
+        return [entry["name"] for entry in self.licences]
+
+    @property
+    def attributions(self) -> list[str]:
+        return [text for entry in self.licences for text in entry.get("attribution", [])]
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "licences": [dict(entry) for entry in self.licences]}
 
     @property
     def title(self) -> str:
@@ -91,7 +109,7 @@ class DumpManifest:
         return {
             "build": self.build_id,
             "exported_at": self.exported_at,
-            "files": [dump.__dict__ for dump in self.files],
+            "files": [dump.as_dict() for dump in self.files],
         }
 
 
@@ -104,7 +122,9 @@ def read_manifest(dumps_dir: Path) -> DumpManifest | None:
     path = dumps_dir / MANIFEST_FILE
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
-        files = tuple(DumpFile(**entry) for entry in payload["files"])
+        files = tuple(
+            DumpFile(**{**entry, "licences": tuple(entry.get("licences", ()))}) for entry in payload["files"]
+        )
         return DumpManifest(payload["build"], payload["exported_at"], files)
     except FileNotFoundError:
         return None
@@ -112,3 +132,17 @@ def read_manifest(dumps_dir: Path) -> DumpManifest | None:
         raise DumpManifestError(
             f"{path} is unreadable ({exc}); run `cdkg export` again to rewrite it."
         ) from exc
+
+
+def dump_licences(licences: Iterable[GraphLicence]) -> tuple[dict, ...]:
+    """The licence entries of a dump holding these named graphs, as its manifest records them."""
+    return tuple(
+        {
+            "licence": group.licence,
+            "name": group.name,
+            "graphs": [terms.graph for terms in group.graphs],
+            "titles": [terms.title for terms in group.graphs],
+            "attribution": [] if group.licence == CC0 else [terms.notice for terms in group.graphs],
+        }
+        for group in licence_groups(licences)
+    )
