@@ -1,8 +1,9 @@
 """The HTML page of a resource: one template per kind (actor, agreement, network, membership, other).
 
 Everything is rendered by the server (readable with JavaScript off): labels in the reader's
-language, statements grouped with the named graph (the source) of each, and for actors a map of
-their partners and a timeline of their agreements as inline SVG.
+language, statements grouped with the named graph (the source) of each, the licence and attribution
+of every graph the shown facts come from, and for actors a map of their partners and a timeline of
+their agreements as inline SVG.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pyoxigraph as ox
 from flask import render_template
 from markupsafe import Markup, escape
 
+from cdkg.graph.graph_licences import GraphLicence
 from cdkg.graph.resource_description import TYPE, ResourceDescription, Statement
 from cdkg.graph.resource_views import (
     Source,
@@ -32,6 +34,7 @@ from cdkg.namespaces import ACTOR, CDO, DBR, DCT, OWL, PROV, RDFS, WD
 from cdkg.web.linked_data.resource_graphics import partner_map, timeline
 from cdkg.web.linked_data.resource_jsonld import AGREEMENT_TYPES, schema_org
 from cdkg.web.linked_data.resource_labels import pick_label, reader_languages, short_name
+from cdkg.web.plumbing.page_context import served_licences
 from cdkg.web.plumbing.resource_links import href
 
 ACTOR_TYPES = {
@@ -128,9 +131,34 @@ class ResourcePage:
 
     def _badge(self, source: Source) -> Markup:
         text = {"curated": "curated: {}.ttl", "wikidata": "Wikidata import: {}"}.get(source.kind, "{}")
+        name = source.name
+        if source.kind == "other" and source.graph in self._graph_licences:
+            name = self._graph_licences[source.graph].title
         return Markup('<a class="source {}" href="{}" title="named graph {}">{}</a>').format(
-            source.kind, self.href(source.graph), source.graph, text.format(source.name)
+            source.kind, self.href(source.graph), source.graph, text.format(name)
         )
+
+    # Licences.
+
+    @cached_property
+    def _graph_licences(self) -> dict[str, GraphLicence]:
+        return served_licences()
+
+    @cached_property
+    def licences(self) -> list[GraphLicence]:
+        """The licence terms of each named graph a fact on the page comes from (or of the graph shown)."""
+        graphs = {graph for statement in self.description.statements() for graph in statement.graphs}
+        graphs.add(self.iri)
+        known = self._graph_licences
+        return [known[graph] for graph in sorted(graphs) if graph in known]
+
+    @property
+    def attributions(self) -> list[GraphLicence]:
+        """The graphs whose facts need more than a CC0 note: an attribution, or that no licence is stated."""
+        return [terms for terms in self.licences if not terms.public_domain]
+
+    def licence_of(self, graph: str) -> GraphLicence | None:
+        return self._graph_licences.get(graph)
 
     # Identity.
 
