@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -194,13 +196,79 @@ def test_cli_fetch_refuses_a_network_that_is_not_a_qid(data_dir):
     assert "'C40' is not a Wikidata item" in result.output
 
 
-def test_an_interrupted_fetch_says_how_to_resume_and_keeps_what_it_had(data_dir, tmp_path):
-    """Ctrl-C (SIGINT) while `cdkg fetch` waits on a batch: nothing imported, finished batches cached."""
+# Run before the command: SIGINT back to its default and unblocked, then exec the command (same pid).
+_SIGINT_AT_DEFAULT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def _as_a_terminal_starts_it(command: list[str]) -> list[str]:
+    """`command` started with SIGINT at its default and unblocked, as a shell starts a foreground command.
+
+    A child inherits an ignored or blocked SIGINT, and a suite started in the background by a
+    non-interactive shell (`pytest &` in a script, nohup) has it ignored: Python then leaves it ignored,
+    SIGINT sent to the child did nothing, and the fetch went on to its next batch.
+    """
+    return [sys.executable, "-S", "-c", _SIGINT_AT_DEFAULT, *command]
+
+
+@contextlib.contextmanager
+def _sigint_in_this_process(state: str) -> Iterator[None]:
+    """For the block: SIGINT in the test process as the suite may have been started with it."""
+    if state == "ignored":
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    elif state == "blocked":
+        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+    else:
+        yield
+
+
+def _wait_for_query(wdqs: ReplayServer, query: str, process: subprocess.Popen, seconds: float) -> None:
+    """Return once the server has received `query`; fail with the command's output if it ends first."""
+    deadline = time.monotonic() + seconds
+    while not any(request.query == query for request in wdqs.requests):
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"`cdkg fetch` ended ({process.returncode}) before the query was sent:\n{out}{err}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"`cdkg fetch` did not send the query within {seconds:g} s")
+        time.sleep(0.05)
+
+
+def _signal_masks(pid: int) -> str:
+    """The kernel's view of a process's signals (ignored, blocked, caught; SIGINT is bit 1), for a message."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "signal state unknown"
+    return ", ".join(
+        line.replace(":\t", " ") for line in lines if line.startswith(("SigIgn", "SigBlk", "SigCgt"))
+    )
+
+
+@pytest.mark.parametrize("sigint", ["inherited", "ignored", "blocked"])
+def test_an_interrupted_fetch_says_how_to_resume_and_keeps_what_it_had(data_dir, sigint):
+    """Ctrl-C (SIGINT) while `cdkg fetch` waits on a batch: nothing imported, finished batches cached.
+
+    Whatever the state of SIGINT in the process that runs the suite (`sigint`), the command gets it as
+    from a terminal. The batch it waits on is not answered before the test ends, so the only way on
+    for it is the interrupt.
+    """
     before = data_dir.current().build_id
     queries = _queries()
-    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+    never = 120.0  # longer than the test: a held reply ends only when the server closes
+    with ReplayServer(Reply.status_code(404, "unexpected query"), max_delay=never, lifetime=never) as wdqs:
         wdqs.script(_json_reply(_items_body()), query=queries["items"])
-        wdqs.script(Reply.slow(30.0), query=queries["statements"])
+        wdqs.script(Reply.slow(never), query=queries["statements"])
         command = [
             sys.executable,
             "-m",
@@ -211,19 +279,28 @@ def test_an_interrupted_fetch_says_how_to_resume_and_keeps_what_it_had(data_dir,
             "--endpoint",
             wdqs.url,
         ]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with _sigint_in_this_process(sigint):
+            process = subprocess.Popen(
+                _as_a_terminal_starts_it(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
         try:
-            deadline = time.monotonic() + 60
-            while len(wdqs.requests) < 2 and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.05)
-            assert len(wdqs.requests) == 2, "the fetch never reached the statements batch"
+            _wait_for_query(wdqs, queries["statements"], process, seconds=60)
             process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
+            try:
+                out, err = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                masks = _signal_masks(process.pid)
+                process.kill()
+                out, err = process.communicate()
+                pytest.fail(f"`cdkg fetch` went on for 30 s after SIGINT ({masks}):\n{out}{err}")
         finally:
             process.kill()
+            process.wait()
+        assert [request.query for request in wdqs.requests] == [queries["items"], queries["statements"]]
     assert process.returncode == 1, out + err
-    assert "interrupted" in err
-    assert "run `cdkg fetch` again to resume" in err
+    assert "interrupted" in err, out + err
+    assert "run `cdkg fetch` again to resume" in err, out + err
+    assert "Traceback" not in err, err
     assert data_dir.current().build_id == before
     assert [entry.label for entry in ResponseCache(cache_dir(data_dir)).entries()] == [
         "twinning-items batch 1/1"
