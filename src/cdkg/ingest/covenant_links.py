@@ -37,6 +37,7 @@ LINKED = "linked"
 NO_CANDIDATE = "no Wikidata item of that name"
 AMBIGUOUS = "two or more candidates pass"
 CONTESTED = "its item passes for another signatory too"
+UNCONFIRMED = "another item of that name has no point, and the populations do not confirm the one that passes"
 EXAMPLES = 5
 
 
@@ -103,6 +104,7 @@ def covenant_links(store: ox.Store) -> tuple[list[ox.Quad], CovenantLinkReport]:
     report.signatories = len(signatories)
     report.groups_left_out = _count_groups(store)
     chosen: dict[str, tuple[Signatory, rules.CandidateCheck, str, int]] = {}
+    claims: Counter[str] = Counter()  # how many signatories each item passes for, linked or not
     for signatory in signatories:
         found = rules.candidates(signatory, index)
         if not found:
@@ -110,15 +112,18 @@ def covenant_links(store: ox.Store) -> tuple[list[ox.Quad], CovenantLinkReport]:
             continue
         checks = [rules.check(signatory, item, label) for item, label, _ in found]
         passing = [c for c in checks if c.verdict == rules.PASSES]
+        claims.update(c.item.iri for c in passing)
         if len(passing) > 1:
             report.note(AMBIGUOUS, f"{signatory.name} ({', '.join(_qid(c.item.iri) for c in passing)})")
+        elif passing and not _confirmed(passing[0], checks):
+            others = ", ".join(_qid(c.item.iri) for c in checks if c.verdict == rules.NO_POINT)
+            report.note(UNCONFIRMED, f"{signatory.name} ({_qid(passing[0].item.iri)}; untested {others})")
         elif passing:
             how = next(how for item, _, how in found if item is passing[0].item)
             chosen[signatory.iri] = (signatory, passing[0], how, len(found))
         else:
             reason = rules.refusal(checks)
             report.note(reason, _refused_example(signatory, checks, reason))
-    claims = Counter(c.item.iri for _, c, _, _ in chosen.values())
     quads = _graph_description()
     for signatory, passed, how, count in chosen.values():
         if claims[passed.item.iri] > 1:
@@ -132,6 +137,14 @@ def covenant_links(store: ox.Store) -> tuple[list[ox.Quad], CovenantLinkReport]:
     _eurocities_figures(store, report, set(items), linked_items)
     report.seconds = time.perf_counter() - started
     return quads, report
+
+
+def _confirmed(passed: rules.CandidateCheck, checks: list[rules.CandidateCheck]) -> bool:
+    """A homonym that cannot be placed might be the place meant (a point geocoded from the name alone
+    would sit at the better known one): then the populations must agree as well."""
+    untested = any(c.verdict == rules.NO_POINT for c in checks)
+    ratio = passed.population_ratio
+    return not untested or (ratio is not None and ratio >= rules.POPULATION_AGREES)
 
 
 def _link_quads(signatory: Signatory, passed: rules.CandidateCheck, how: str, count: int) -> list[ox.Quad]:
