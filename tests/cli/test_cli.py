@@ -147,12 +147,18 @@ def test_serve_builds_the_default_graph_and_answers_sparql_under_granian(served_
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) >= 8
 
 
-def test_serve_offers_the_fresh_default_graph_for_download(served_process):
+def test_serve_offers_the_fresh_default_graph_for_download_once_its_dumps_are_written(served_process):
     url, _ = served_process
-    listing = requests.get(
-        url.removesuffix("sparql") + "dumps/", headers={"Accept": "application/json"}, timeout=10
-    )
-    assert listing.status_code == 200
+    deadline = time.monotonic() + 120
+    while True:
+        listing = requests.get(
+            url.removesuffix("sparql") + "dumps/", headers={"Accept": "application/json"}, timeout=10
+        )
+        assert listing.status_code == 200
+        files = listing.json()["files"]
+        if files or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert "cdkg-" in listing.text and ".nq.gz" in listing.text
 
 

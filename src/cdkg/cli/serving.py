@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import click
 
@@ -190,10 +191,13 @@ def serve(
             command += ["--store", store_url]
         if subprocess.run(command, check=False).returncode != 0:
             fail("the default graph could not be built; see the message above.")
-        # A fresh graph is offered for download from the start (/dumps/, the dataset description).
+        # A fresh graph is offered for download (/dumps/, the dataset description) as soon as its
+        # dumps are written, beside the server: writing them takes as long as the build, and the
+        # dumps page lists a build's files only once all of them are in place.
         command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "export"]
-        if subprocess.run(command, check=False).returncode != 0:
-            click.echo("the dumps could not be written (see above); serving without them", err=True)
+        click.echo("writing the dumps in the background; /dumps/ lists them when they are complete")
+        export = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        threading.Thread(target=_report_export, args=(export,), daemon=True).start()
     click.echo(f"serving {data_dir.root} at http://{host}:{port}/sparql")
     limits = {
         "CDKG_QUERY_WORKERS": query_workers,
@@ -224,3 +228,8 @@ def serve(
         )
     except (SettingsError, ServerStartError) as exc:
         fail(str(exc))
+
+
+def _report_export(export: subprocess.Popen) -> None:
+    if export.wait() != 0:
+        click.echo("the dumps could not be written (see above); serving without them", err=True)
