@@ -1,7 +1,8 @@
 """How big the published graph is, in the domain's terms, and when its agreements were signed.
 
-Counted by SPARQL over the default graph (the merge of every named graph), once per build: the
-home page shows them and the tests compare them with the same questions asked of the endpoint.
+Counted by SPARQL over the default graph (the merge of every named graph), and per named graph (one
+per source), once per build: the home page shows them and the tests compare them with the same
+questions asked of the endpoint.
 """
 
 from __future__ import annotations
@@ -102,12 +103,39 @@ def agreements_per_decade(store: ox.Store) -> DecadeCounts:
     )
 
 
+# What each named graph holds, by the class its resources are typed with in that graph (a resource
+# typed in two graphs counts in both): key -> (label on the home page, class of cdo:).
+PER_GRAPH_CLASSES: dict[str, tuple[str, str]] = {
+    "agreements": ("agreements", "Agreement"),
+    "actors": ("actors", "Actor"),
+    "networks": ("city networks", "CityNetwork"),
+    "memberships": ("memberships", "NetworkMembership"),
+    "claims": ("Wikidata twinning claims", "TwinningClaim"),
+}
+_PER_GRAPH = """SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  ?class rdfs:subClassOf* cdo:{cls} . GRAPH ?g {{ ?s a ?class }}
+}} GROUP BY ?g"""
+
+
+def count_per_graph(store: ox.Store) -> dict[str, dict[str, int]]:
+    """Per named graph, how many resources it types as each of PER_GRAPH_CLASSES (zeros included)."""
+    found: dict[str, dict[str, int]] = {}
+    for key, (_, cls) in PER_GRAPH_CLASSES.items():
+        for row in store.query(_PROLOGUE + _PER_GRAPH.format(cls=cls)):
+            found.setdefault(row["g"].value, {})[key] = int(row["n"].value)
+    return {graph: {key: counts.get(key, 0) for key in PER_GRAPH_CLASSES} for graph, counts in found.items()}
+
+
 FIGURES_FILE = "dataset-figures.json"
 
 
 def write_dataset_figures(store: ox.Store, build_dir: Path) -> None:
     """Count a build before it is published and keep the figures beside it, so no server counts them."""
-    figures = {"counts": count_dataset(store), "decades": asdict(agreements_per_decade(store))}
+    figures = {
+        "counts": count_dataset(store),
+        "decades": asdict(agreements_per_decade(store)),
+        "per_graph": count_per_graph(store),
+    }
     path = Path(build_dir) / FIGURES_FILE
     temporary = path.with_name(path.name + ".partial")
     temporary.write_text(json.dumps(figures, indent=1), encoding="utf-8")
@@ -125,6 +153,18 @@ def read_dataset_figures(build_dir: Path) -> tuple[dict[str, int], DecadeCounts]
             dated=decades["dated"],
             by_precision=dict(decades["by_precision"]),
         )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def read_graph_figures(build_dir: Path) -> dict[str, dict[str, int]] | None:
+    """The per-graph counts `cdkg build` kept; None for a build from before they were kept."""
+    try:
+        figures = json.loads((Path(build_dir) / FIGURES_FILE).read_text(encoding="utf-8"))
+        per_graph = figures["per_graph"]
+        return {
+            graph: {key: int(counts[key]) for key in PER_GRAPH_CLASSES} for graph, counts in per_graph.items()
+        }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -58,7 +58,10 @@ def test_home_page_counts_equal_the_endpoints_counts(live_server, imported_data_
         "triples": int(_sparql(live_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]["value"]),
         "named_graphs": len(imported_data_dir.current().info["graphs"]),
     }
-    assert shown == expected
+    # A kind no source of the build holds is not shown as 0 but named as absent.
+    assert shown == {key: count for key, count in expected.items() if count}
+    absent = re.search(r'<p class="note" id="counts-absent">None in this build: (.*?)\.</p>', response.text)
+    assert bool(absent) == (0 in expected.values())
     assert expected["cities"] > 1000 and expected["twinnings"] > 8000 and expected["networks"] >= 3
 
 
@@ -147,4 +150,16 @@ def test_the_build_keeps_its_figures_and_the_home_page_shows_them_without_counti
     figures_path.unlink()
     with LiveServer(copy) as server:
         shown = _shown_counts(requests.get(f"{server.url}/", timeout=60).text)
-    assert shown == kept["counts"]
+    assert shown == {key: count for key, count in kept["counts"].items() if count}
+
+
+def test_a_curated_only_home_page_claims_no_wikidata_and_shows_no_zero_counts(default_data_dir):
+    with LiveServer(default_data_dir) as server:
+        page = requests.get(f"{server.url}/", timeout=60).text
+    intro = re.sub(r"\s+", " ", re.search(r'<p id="intro-sources">(.*?)</p>', page, re.S).group(1))
+    assert "Twinnings come from Wikidata" not in intro and "holds no Wikidata data" in intro
+    assert "claims" not in _shown_counts(page)
+    assert "Wikidata twinning claims" in re.search(r'id="counts-absent">(.*?)</p>', page).group(1)
+    for graph in default_data_dir.current().info["graphs"]:
+        row = re.search(rf'<tr data-graph="{re.escape(graph)}".*?</tr>', page, re.S).group(0)
+        assert "CC0 1.0" in row

@@ -17,6 +17,7 @@ from cdkg.graph.per_build import PerBuild
 from cdkg.graph.served import OpenBuild
 from cdkg.namespaces import WIKIDATA_GRAPH
 from cdkg.web.plumbing.app_state import served_graph
+from cdkg.web.plumbing.resource_links import href
 
 __all__ = ["CC0", "page_context", "readable_time", "served_licences"]
 
@@ -26,7 +27,7 @@ def page_context() -> dict[str, object]:
     try:
         opened = served_graph(current_app).open()
     except DataDirError:
-        return {"served_build": None, "cc0": CC0}
+        return {"served_build": None, "cc0": CC0, "graph_href": href}
     info = opened.build.info
     curated = [source["file"] for source in info.get("sources", []) if source.get("kind") == "curated"]
     built_at = info.get("built_at", "")
@@ -46,6 +47,7 @@ def page_context() -> dict[str, object]:
             ],
         },
         "cc0": CC0,
+        "graph_href": href,
     }
 
 
