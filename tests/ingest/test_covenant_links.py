@@ -27,7 +27,7 @@ from cdkg.ingest.covenant_links import (
 )
 from cdkg.ingest.covenant_roster import COVENANT_GRAPH
 from cdkg.ingest.shipped_snapshots import SNAPSHOTS, mapped_snapshot
-from cdkg.namespaces import ACTOR, CDO, DCT, PROV, RDF, XSD
+from cdkg.namespaces import ACTOR, CDO, DCT, PROV, RDF, RDFS, XSD
 from cdkg.validate import load_shapes, validate_store
 
 SIGNATORY = ACTOR + "gcom-signatory/"
@@ -143,6 +143,12 @@ def test_a_trap_is_not_linked(links, organisation_id, why):
     assert organisation_id not in links, why
 
 
+def test_of_two_signatories_of_one_name_only_the_one_at_the_items_point_is_linked(links, linked):
+    assert links.get("27963") == "Q237674"  # "Saint - Gilles", Brussels: 0.6 km from the item
+    assert "12091" not in links  # Saint-Gilles, France: 536 km from it
+    assert any(e.startswith("Saint-Gilles vs Q237674 (536 km") for e in linked[1].examples[rules.TOO_FAR])
+
+
 def test_no_wikidata_item_is_linked_to_two_signatories_nor_a_signatory_to_two_items(linked, links):
     objects = Counter(links.values())
     assert [qid for qid, n in objects.items() if n > 1] == []
@@ -247,3 +253,19 @@ def test_the_verdicts_follow_the_distance_and_population_limits():
     assert (
         rules.check(Signatory("s", "X", "c", 100_000, (45.0, 9.0)), no_point, "X").verdict == rules.NO_POINT
     )
+
+
+def test_every_ontology_term_the_links_use_is_defined_in_the_ontology(linked):
+    store = ox.Store()
+    for path in sorted(ShippedSources.default().ontology_dir.glob("*.ttl")):
+        if path.name != "shapes.ttl":
+            store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    defined = {row["t"].value for row in store.query(f"SELECT ?t WHERE {{ ?t <{RDFS}isDefinedBy> ?o }}")}
+    used = {
+        term.value
+        for q in linked[0]
+        for term in (q.predicate, q.object)
+        if isinstance(term, ox.NamedNode) and term.value.startswith(CDO)
+    }
+    assert {SAME_PLACE, CDO + "PlaceMatch", CDO + "distanceKm"} <= used
+    assert not used - defined
