@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from cdkg.ingest import covenant_link_rules as rules
 from cdkg.ingest import eurocities_roster, p190_crawl, p190_export_2021
-from cdkg.ingest.covenant_graph import ATTRIBUTION, DATASET
+from cdkg.ingest.covenant_graph import CITATION, DATASET
 from cdkg.ingest.covenant_link_facts import (
     Signatory,
     graph_members,
@@ -39,6 +39,12 @@ AMBIGUOUS = "two or more candidates pass"
 CONTESTED = "its item passes for another signatory too"
 UNCONFIRMED = "another item of that name has no point, and the populations do not confirm the one that passes"
 EXAMPLES = 5
+RIGHTS = (
+    "Links made by cdkg from the Global Covenant of Mayors signatories (© European Union, 1995-2023. "
+    "Source: European Commission, Joint Research Centre (JRC), MyCovenant, 5th release, January 2024, "
+    "licensed under CC BY 4.0) and from Wikidata (CC0). The names and populations the evidence repeats "
+    "are the JRC's."
+)
 
 
 @dataclass
@@ -209,10 +215,8 @@ def _graph_description() -> list[ox.Quad]:
         (PROV + "wasDerivedFrom", ox.NamedNode(p190_export_2021.GRAPH_IRI)),
         (PROV + "wasDerivedFrom", ox.NamedNode(p190_crawl.GRAPH_IRI)),
         (DCT + "license", ox.NamedNode("http://creativecommons.org/licenses/by/4.0/")),
-        (
-            DCT + "rights",
-            ox.Literal(ATTRIBUTION + " Links made by cdkg from it and from Wikidata (CC0).", language="en"),
-        ),
+        (DCT + "rights", ox.Literal(RIGHTS, language="en")),
+        (DCT + "bibliographicCitation", ox.Literal(CITATION)),
         (PROV + "generatedAtTime", ox.Literal(DATA_DATE, datatype=ox.NamedNode(XSD + "gYearMonth"))),
         (
             RDFS + "comment",
