@@ -300,6 +300,16 @@ def test_there_are_at_least_eight_snapshot_questions_each_computed_from_the_file
     assert {path.stem for path in SNAPSHOT_QUESTIONS} == EXPECTED.keys()
 
 
+def test_the_independent_reading_adds_up_to_the_counts_the_snapshot_readmes_state():
+    assert sum(int(row[3]) for row in suspended_signatories_by_country()) == 2253
+    assert sum(int(row[2]) for row in signatories_committed_to_2050_by_country()) == 1363
+    assert sum(int(row[1]) for row in adhesions_per_year()) == 11973
+    assert len(claims_2016()) == 34178 and len(agreements(claims_2016())) == 17401
+    assert len(export_2021()[0]) == 10801 and len(agreements(export_2021()[0])) == 8951
+    assert len(export_2021()[1]) == 1888 and len(export_2021()[2]) == 5314
+    assert len(eurocities_members()) == 206
+
+
 @pytest.mark.parametrize("path", SNAPSHOT_QUESTIONS, ids=lambda p: p.stem)
 def test_the_files_give_the_answer_written_beside_the_question(path):
     assert path.read_text(encoding="utf-8").startswith("# question: ")
