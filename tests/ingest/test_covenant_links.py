@@ -1,7 +1,7 @@
 """Covenant signatories linked to the Wikidata items of the graph: right links made, traps refused.
 
-The store holds the four shipped snapshots, mapped once for the module as the build maps them. The
-expected links were checked by hand against the snapshots (names, points, populations).
+The store is the session's build of the four shipped snapshots (fixture `snapshot_data_dir`), read
+only. The expected links were checked by hand against the snapshots (names, points, populations).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from cdkg.ingest.covenant_links import (
     NO_CANDIDATE,
     SAME_PLACE,
     UNCONFIRMED,
+    CovenantLinkReport,
     covenant_links,
 )
 from cdkg.ingest.covenant_roster import COVENANT_GRAPH
-from cdkg.ingest.shipped_snapshots import SNAPSHOTS, mapped_snapshot
 from cdkg.namespaces import ACTOR, CDO, DCT, PROV, RDF, RDFS, XSD
 from cdkg.validate import load_shapes, validate_store
 
@@ -34,15 +34,11 @@ SIGNATORY = ACTOR + "gcom-signatory/"
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory) -> tuple[list[ox.Quad], object, float]:
-    """The links and report on the four shipped snapshots, and the seconds the linking took."""
-    cache = tmp_path_factory.mktemp("covenant-links")
-    store = ox.Store()
-    for snapshot in SNAPSHOTS:
-        mapped = mapped_snapshot(snapshot, cache)
-        store.bulk_load(
-            path=str(mapped.path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(snapshot.graph_iri)
-        )
+def linked(snapshot_data_dir) -> tuple[list[ox.Quad], CovenantLinkReport, float]:
+    """The links and report on the session's build of the four shipped snapshots, and the seconds taken."""
+    published = snapshot_data_dir.current()
+    assert published is not None
+    store = ox.Store.read_only(str(published.store_path))
     started = time.perf_counter()
     quads, report = covenant_links(store)
     return quads, report, time.perf_counter() - started
