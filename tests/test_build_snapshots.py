@@ -134,6 +134,10 @@ def test_after_a_fetch_live_wikidata_stands_in_for_the_wikidata_snapshots(tmp_pa
     graphs = result.build.graphs
     assert WIKIDATA_GRAPH + "wikidata" in graphs
     assert WIKIDATA_GRAPH + "p190-2016" not in graphs and GRAPH + EUROCITIES in graphs
+    command = [sys.executable, "-m", "cdkg", "--data-dir", str(data_dir.root), "status"]
+    status = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+    assert f"wikidata-p190-2016             left out: {WIKIDATA_GRAPH}wikidata stands in" in status
+    assert f"{EUROCITIES}        -> {GRAPH}{EUROCITIES}" in status
     # Later builds keep it so while the fetched import is there.
-    again = build_graph(data_dir)
+    again = build_graph(data_dir, snapshots=("wikidata-p190-2016",))
     assert WIKIDATA_GRAPH + "p190-2016" not in again.graphs

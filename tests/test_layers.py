@@ -15,6 +15,7 @@ FORBIDDEN = {
     "ingest": ("cdkg.web", "cdkg.build", "cdkg.cli", "flask"),
     "graph": ("cdkg.web", "cdkg.ingest", "cdkg.build", "cdkg.cli", "flask"),
     "build.py": ("cdkg.web", "cdkg.cli", "flask"),
+    "build_snapshots.py": ("cdkg.web", "cdkg.cli", "flask"),
     "fetch.py": ("cdkg.web", "cdkg.cli", "flask"),
     "validate.py": ("cdkg.web", "cdkg.ingest", "cdkg.build", "cdkg.cli", "flask"),
     "ontology_docs.py": ("cdkg.web", "cdkg.ingest", "cdkg.build", "cdkg.cli", "flask"),

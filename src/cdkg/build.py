@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdkg import __version__
+from cdkg.build_snapshots import SnapshotReadError, load_snapshots, snapshots_to_take
 from cdkg.config import ShippedSources
 from cdkg.graph.datadir import DataDir, DataDirError, PublishedBuild, disk_full, disk_full_message
 from cdkg.graph.dataset_counts import write_dataset_figures
@@ -30,15 +31,7 @@ from cdkg.graph.remote.store import RemoteStoreError
 from cdkg.graph.remote.store_config import RemoteStoreConfig, StoreConfigError
 from cdkg.ingest.curated import shipped_turtle_sources
 from cdkg.ingest.import_summary import ImportSummary
-from cdkg.ingest.shipped_snapshots import (
-    SNAPSHOTS_ENV,
-    WIKIDATA_KIND,
-    ShippedSnapshot,
-    SnapshotChoiceError,
-    chosen_snapshots,
-    mapped_snapshot,
-    snapshot_names,
-)
+from cdkg.ingest.shipped_snapshots import SnapshotChoiceError
 from cdkg.ingest.wikidata_import import PreparedImport
 from cdkg.matching.index_file import write_build_index
 from cdkg.namespaces import WIKIDATA_GRAPH
@@ -163,7 +156,10 @@ def _build_locked(
     snapshot_names: Iterable[str] | None,
 ) -> BuildResult:
     started = time.perf_counter()
-    snapshots = _snapshots_to_take(data_dir, snapshot_names)
+    try:
+        snapshots = snapshots_to_take(snapshot_names, _published(data_dir))
+    except SnapshotChoiceError as exc:
+        raise BuildError(str(exc)) from exc
     if remote is not None:
         try:
             remote.check_writable()
@@ -184,8 +180,11 @@ def _build_locked(
                 store, source.path, ox.RdfFormat.TURTLE, source.graph_iri, f"fix the {source.kind} file"
             )
             loaded.append({"kind": source.kind, "file": source.path.name, "graph": source.graph_iri})
-        taken = _load_snapshots(store, data_dir, shipped, snapshots, prepared)
-        loaded += taken
+        try:
+            taken = load_snapshots(store, data_dir, shipped, snapshots, prepared, _load_source)
+        except SnapshotReadError as exc:
+            raise BuildError(str(exc)) from exc
+        loaded += [entry for entry in taken if "superseded_by" not in entry]
         for nt in sorted(sources_dir.glob("*.nt")):
             if prepared and nt.stem == prepared.name:
                 continue
@@ -250,6 +249,7 @@ def _build_locked(
         "validation": validation.as_dict(),
         "ontology_sha256": ontology_sha256,
         "snapshots": [snapshot.name for snapshot in snapshots],
+        "snapshots_superseded": [entry for entry in taken if "superseded_by" in entry],
     }
     if remote:
         info["store"] = remote.as_dict()
@@ -257,61 +257,6 @@ def _build_locked(
     data_dir.publish(build_id, info)
     seconds = time.perf_counter() - started
     return BuildResult(build_id, triples, graphs, seconds, validation, remote, tuple(taken))
-
-
-# The name under which `cdkg fetch` registers its import (cdkg.fetch.SOURCE_NAME): once it has run,
-# live Wikidata stands in for the Wikidata snapshots.
-FETCHED_WIKIDATA = "wikidata"
-
-
-def _snapshots_to_take(data_dir: DataDir, names: Iterable[str] | None) -> tuple[ShippedSnapshot, ...]:
-    """The snapshots named, else those $CDKG_SNAPSHOTS names, else those the published build took,
-    else every shipped one."""
-    try:
-        if names is None and os.environ.get(SNAPSHOTS_ENV) is not None:
-            names = snapshot_names(os.environ[SNAPSHOTS_ENV])
-            if names is None:
-                return chosen_snapshots(None)
-        if names is None:
-            current = _published(data_dir)
-            remembered = current.info.get("snapshots") if current else None
-            names = remembered if isinstance(remembered, list) else None
-        return chosen_snapshots(names)
-    except SnapshotChoiceError as exc:
-        where = f" (${SNAPSHOTS_ENV})" if os.environ.get(SNAPSHOTS_ENV) is not None else ""
-        raise BuildError(f"{exc}{where}") from exc
-
-
-def _load_snapshots(
-    store: ox.Store,
-    data_dir: DataDir,
-    shipped: ShippedSources,
-    snapshots: tuple[ShippedSnapshot, ...],
-    prepared: PreparedImport | None,
-) -> list[dict]:
-    """Each snapshot into its graph; the Wikidata ones only while no fetch from Wikidata stands in."""
-    fetched = (data_dir.wikidata_sources_dir / f"{FETCHED_WIKIDATA}.nt").exists() or (
-        prepared is not None and prepared.name == FETCHED_WIKIDATA
-    )
-    taken = []
-    for snapshot in snapshots:
-        entry = {"kind": snapshot.kind, "name": snapshot.name, "graph": snapshot.graph_iri}
-        if fetched and snapshot.kind == WIKIDATA_KIND:
-            taken.append({**entry, "superseded_by": WIKIDATA_GRAPH + FETCHED_WIKIDATA})
-            continue
-        try:
-            mapped = mapped_snapshot(snapshot, data_dir.snapshot_sources_dir, shipped)
-        except (OSError, ValueError) as exc:
-            raise BuildError(f"the snapshot {snapshot.name} could not be read: {exc}") from exc
-        _load_source(
-            store,
-            mapped.path,
-            ox.RdfFormat.N_TRIPLES,
-            snapshot.graph_iri,
-            f"delete {mapped.path} (a damaged cache of the snapshot)",
-        )
-        taken.append({**entry, "file": mapped.path.name, "summary": mapped.summary, "reused": mapped.reused})
-    return taken
 
 
 def _load_into_engine(

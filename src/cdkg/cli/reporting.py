@@ -101,7 +101,12 @@ def status(ctx: click.Context) -> None:
     else:
         click.echo(f"store: embedded, {current.store_path}")
     for source in current.info.get("sources", []):
-        click.echo(f"  {source['kind']:<9} {source['file']:<30} -> {source['graph']}")
+        named = source.get("name") or source["file"]
+        click.echo(f"  {source['kind']:<9} {named:<30} -> {source['graph']}")
+    for source in current.info.get("snapshots_superseded", []):
+        if isinstance(source, dict) and {"kind", "name", "superseded_by"} <= source.keys():
+            stand_in = source["superseded_by"]
+            click.echo(f"  {source['kind']:<9} {source['name']:<30} left out: {stand_in} stands in")
     if damage:
         sys.exit(1)
 
