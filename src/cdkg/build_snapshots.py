@@ -45,9 +45,10 @@ def snapshots_to_take(
 ) -> tuple[ShippedSnapshot, ...]:
     """The snapshots named, else those $CDKG_SNAPSHOTS names, else those the published build took,
     else every shipped one. Raises SnapshotChoiceError for a name the project does not ship."""
+    setting = os.environ.get(SNAPSHOTS_ENV, "").strip()  # set but empty: as if unset
     try:
-        if names is None and os.environ.get(SNAPSHOTS_ENV) is not None:
-            names = snapshot_names(os.environ[SNAPSHOTS_ENV])
+        if names is None and setting:
+            names = snapshot_names(setting)
             if names is None:
                 return chosen_snapshots(None)
         if names is None:
@@ -55,7 +56,7 @@ def snapshots_to_take(
             names = remembered if isinstance(remembered, list) else None
         return chosen_snapshots(names)
     except SnapshotChoiceError as exc:
-        if os.environ.get(SNAPSHOTS_ENV) is None:
+        if not setting:
             raise
         raise SnapshotChoiceError(f"{exc} (${SNAPSHOTS_ENV})") from exc
 
