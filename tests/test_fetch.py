@@ -116,7 +116,7 @@ def test_a_failing_batch_imports_nothing_and_the_next_fetch_resumes(data_dir, fa
             fetch_wikidata(data_dir, client=_client(wdqs, attempts=2))
         message = str(failure.value)
         assert "twinning-statements batch 1/1 failed" in message
-        assert "the graph being served is unchanged" in message
+        assert "the graph being served is unchanged; the batch before it is cached" in message
         assert "run `cdkg fetch` again to resume" in message
         assert data_dir.current().build_id == before
         cached = ResponseCache(cache_dir(data_dir)).entries()
@@ -138,6 +138,27 @@ def test_a_failed_refresh_leaves_the_cache_as_it_was(data_dir):
         with pytest.raises(FetchError, match="the cache is unchanged"):
             fetch_wikidata(data_dir, client=_client(wdqs), refresh=True)
     assert {(e.label, e.body_sha256, e.retrieved_at) for e in cache.entries()} == before
+
+
+def test_a_cache_that_cannot_be_written_fails_the_fetch_with_the_reason_and_imports_nothing(data_dir):
+    before = data_dir.current().build_id
+    cache_dir(data_dir).parent.mkdir(parents=True, exist_ok=True)
+    cache_dir(data_dir).write_text("a file where the cache's folder should be\n")
+    with ReplayServer(Reply.status_code(404, "unexpected query")) as wdqs:
+        _script_answers(wdqs)
+        with pytest.raises(FetchError) as failure:
+            fetch_wikidata(data_dir, client=_client(wdqs))
+        assert len(wdqs.requests) == 1
+    message = str(failure.value)
+    assert (
+        f"twinning-items batch 1/1 failed: its answer could not be written to the cache {cache_dir(data_dir)}"
+        in message
+    )
+    assert (
+        "Nothing was imported and the graph being served is unchanged; no batch before it is cached"
+        in message
+    )
+    assert data_dir.current().build_id == before
 
 
 def test_cli_fetch_prints_batches_and_the_import_summary(data_dir):
@@ -298,8 +319,8 @@ def test_an_interrupted_fetch_says_how_to_resume_and_keeps_what_it_had(data_dir,
             process.wait()
         assert [request.query for request in wdqs.requests] == [queries["items"], queries["statements"]]
     assert process.returncode == 1, out + err
-    assert "interrupted" in err, out + err
-    assert "run `cdkg fetch` again to resume" in err, out + err
+    assert "twinning-statements batch 1/1 failed: interrupted" in err, out + err
+    assert "the batch before it is cached; run `cdkg fetch` again to resume" in err, out + err
     assert "Traceback" not in err, err
     assert data_dir.current().build_id == before
     assert [entry.label for entry in ResponseCache(cache_dir(data_dir)).entries()] == [

@@ -70,13 +70,16 @@ class _BatchSource:
         self.counts = FetchCounts()
         self.pending: list[tuple[WdqsResponse, str]] = []
         self.retrieved: list[str] = []
+        self.in_progress: str | None = None  # the batch being obtained, named if the fetch is interrupted
 
     def answers(self, step: str, queries: list[str]) -> list[bytes]:
         bodies = []
         self.counts.batches[step] = len(queries)
         for number, query in enumerate(queries, start=1):
             label = f"{step} batch {number}/{len(queries)}"
+            self.in_progress = label
             bodies.append(self._answer(query, label))
+            self.in_progress = None
             if self.progress:
                 self.progress(step, number, len(queries))
         return bodies
@@ -98,13 +101,20 @@ class _BatchSource:
             response = self.client.select(query)
         except WdqsError as exc:
             raise FetchError(self.failure(label, str(exc))) from exc
-        self.counts.fetched += 1
-        self.counts.rows += response.rows
-        self.retrieved.append(response.retrieved_at)
         if self.refresh:
             self.pending.append((response, label))
         else:
-            self.cache.put(response, label)
+            try:
+                self.cache.put(response, label)
+            except (OSError, CacheError) as exc:
+                problem = (
+                    f"its answer could not be written to the cache {self.cache.root} ({exc}; fix that first)"
+                )
+                raise FetchError(self.failure(label, problem)) from exc
+        # Counted once cached, so that a failure's message never counts a batch it did not keep.
+        self.counts.fetched += 1
+        self.counts.rows += response.rows
+        self.retrieved.append(response.retrieved_at)
         return response.body
 
     def failure(self, label: str, problem: str) -> str:
@@ -112,7 +122,7 @@ class _BatchSource:
             kept = "the cache is unchanged (a refresh replaces it only when every batch is in)"
             again = "run `cdkg fetch --refresh` again"
         else:
-            kept = f"the {self.counts.fetched + self.counts.from_cache} batches before it are cached"
+            kept = _batches_kept(self.counts.fetched + self.counts.from_cache)
             again = "run `cdkg fetch` again to resume from this batch"
         return (
             f"{label} failed: {problem}\n"
@@ -123,6 +133,12 @@ class _BatchSource:
         for response, label in self.pending:
             self.cache.put(response, label)
         self.pending.clear()
+
+
+def _batches_kept(count: int) -> str:
+    if count == 0:
+        return "no batch before it is cached"
+    return "the batch before it is cached" if count == 1 else f"the {count} batches before it are cached"
 
 
 def _qids(body: bytes, column: str, origin: str) -> set[str]:
@@ -171,7 +187,7 @@ def fetch_wikidata(
             render_batches(load_query("parties"), items | partners | set(networks), BATCH_SIZES["parties"]),
         )
     except KeyboardInterrupt as exc:
-        raise FetchError(source.failure("the fetch", "interrupted")) from exc
+        raise FetchError(source.failure(source.in_progress or "the fetch", "interrupted")) from exc
     retrieved_at = max(source.retrieved)
     prepared = prepare_wikidata_import(
         statement_bodies,
