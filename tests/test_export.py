@@ -154,3 +154,14 @@ def test_an_export_that_fails_while_writing_leaves_the_previous_dumps_and_nothin
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
     manifest = json.loads((out / "manifest.json").read_text())
     assert [dump["format"] for dump in manifest["files"]] == ["nq.gz"]
+
+
+def test_the_manifest_states_the_licence_of_every_named_graph_each_dump_holds(exported, default_data_dir):
+    _, manifest = exported
+    graphs = sorted(default_data_dir.current().info["graphs"])
+    for dump in manifest.files:
+        # The ontology and the curated files only: one licence, CC0, owing no attribution.
+        (entry,) = dump.licences
+        assert entry["licence"] == "http://creativecommons.org/publicdomain/zero/1.0/"
+        assert entry["name"] == "CC0 1.0" and entry["attribution"] == []
+        assert sorted(entry["graphs"]) == graphs

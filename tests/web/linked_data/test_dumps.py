@@ -93,3 +93,13 @@ def test_before_any_export_the_listing_says_how_to_make_dumps(tmp_path):
         missing = requests.get(f"{server.url}/dumps/cdkg-{data_dir.current().build_id}.ttl", timeout=30)
     assert page.status_code == 200 and "cdkg export" in page.text
     assert missing.status_code == 404 and "cdkg export" in missing.text
+
+
+def test_listing_states_the_licences_of_what_the_dumps_hold(dumps_server):
+    server, _, manifest = dumps_server
+    page = requests.get(f"{server.url}/dumps/", timeout=30).text
+    cc0 = "http://creativecommons.org/publicdomain/zero/1.0/"
+    assert page.count(f'<a rel="license" href="{cc0}">CC0 1.0</a>') >= len(manifest.files)
+    assert f'<li data-licence="{cc0}">' in page
+    listed = requests.get(f"{server.url}/dumps/?format=json", timeout=30).json()
+    assert all(file["licences"][0]["licence"] == cc0 for file in listed["files"])
