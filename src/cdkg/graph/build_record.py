@@ -19,6 +19,8 @@ OPTIONAL = {
     "ontology_sha256": str,
     "store": dict,
     "remote_graphs": dict,
+    "snapshots": list,
+    "snapshots_superseded": list,
 }
 SOURCE_FIELDS = ("kind", "file", "graph")
 

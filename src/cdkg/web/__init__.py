@@ -11,7 +11,7 @@ from cdkg.graph.datadir import DataDir, DataDirError
 from cdkg.graph.served import ServedGraph
 from cdkg.web import linked_data, reconciliation, sparql
 from cdkg.web.plumbing.endpoint_settings import EndpointSettings
-from cdkg.web.plumbing.page_context import page_context
+from cdkg.web.plumbing.page_context import licence_link, page_context
 from cdkg.web.plumbing.rate_limit import RateLimiter
 from cdkg.web.plumbing.request_bodies import unsized_body_refusal
 from cdkg.web.plumbing.route_limits import install_route_limits
@@ -37,6 +37,7 @@ def create_app(data_dir: Path | str | None = None, **config: object) -> Flask:
     sparql.register(app, settings)
     linked_data.register(app)
     app.context_processor(page_context)
+    app.add_template_filter(licence_link)
     reconciliation.register(app)
     app.before_request(_refuse_bodies_without_length)
     install_route_limits(app)

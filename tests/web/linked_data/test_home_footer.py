@@ -27,7 +27,7 @@ def test_page_footer_states_licence_sources_and_build_date(live_server, imported
     assert response.status_code == 200
     footer = _footer(response.text)
     # Every graph of this build (ontology, curated files, a Wikidata import) is CC0, and the footer says so.
-    assert 'rel="license" href="http://creativecommons.org/publicdomain/zero/1.0/">CC0 1.0</a>' in footer
+    assert 'rel="license" href="https://creativecommons.org/publicdomain/zero/1.0/">CC0 1.0</a>' in footer
     assert "CC BY" not in footer and "no licence" not in footer
     assert 'href="https://www.wikidata.org/">Wikidata</a> (CC0)' in footer
     for source in build.info["sources"]:

@@ -23,6 +23,13 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 DATASET = URIRef("https://w3id.org/cdkg/dataset")
 CC0 = URIRef("http://creativecommons.org/publicdomain/zero/1.0/")
 CC_BY = URIRef("http://creativecommons.org/licenses/by/4.0/")
+
+
+def _link(licence: URIRef) -> str:
+    """Where pages send a reader for a licence: its page over HTTPS (the IRI stays http://)."""
+    return str(licence).replace("http://", "https://", 1)
+
+
 GRAPH = "https://w3id.org/cdkg/graph/"
 COVENANT = GRAPH + "gcom-mycovenant-2024"
 EUROCITIES = GRAPH + "eurocities-members-2025"
@@ -103,7 +110,7 @@ def test_the_dataset_no_longer_claims_cc0_for_all_and_names_each_licence(server,
     assert "no licence is stated by the source of: Eurocities" in rights
     assert isinstance(void.value(DATASET, DCTERMS.rights), Literal)
     page = _page(server, "/dataset")
-    assert 'href="http://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in page
+    assert 'href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in page
     assert "Per named graph" in page
 
 
@@ -118,7 +125,7 @@ def test_a_covenant_signatorys_page_shows_the_jrc_attribution_with_the_link(serv
     assert item, "no attribution for the Covenant's facts"
     text = item.group(1)
     assert "Source: European Commission, Joint Research Centre (JRC), Global Covenant of Mayors" in text
-    assert f'<a rel="license" href="{CC_BY}">CC BY 4.0</a>' in text
+    assert f'<a rel="license" href="{_link(CC_BY)}">CC BY 4.0</a>' in text
     assert f'href="{JRC_DATASET}"' in text
 
 
@@ -142,7 +149,7 @@ def test_the_home_page_counts_each_source_with_its_licence(server, snapshot_data
         if licence is None:
             assert "none stated" in row and "states no licence" in row
         else:
-            assert f'href="{licence}"' in row
+            assert f'href="{_link(licence)}"' in row
         shown = int(re.search(r'data-per-graph="memberships">([\d,]+)<', row).group(1).replace(",", ""))
         (counted,) = _select(
             server,
@@ -151,7 +158,7 @@ def test_the_home_page_counts_each_source_with_its_licence(server, snapshot_data
         )
         assert shown == int(counted["n"]["value"])
     footer = re.search(r'<footer class="site-footer".*?</footer>', page, re.S).group(0)
-    assert f'<a rel="license" href="{CC_BY}">CC BY 4.0</a>' in footer and "states no licence" in footer
+    assert f'<a rel="license" href="{_link(CC_BY)}">CC BY 4.0</a>' in footer and "states no licence" in footer
 
 
 def test_the_dump_manifest_names_cc_by_for_the_whole_dump_with_its_attribution(snapshot_data_dir, tmp_path):

@@ -70,3 +70,10 @@ def readable_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return iso
+
+
+def licence_link(iri: str | None) -> str:
+    """Where a reader is sent for a licence: its page over HTTPS (the IRI naming it stays http://)."""
+    if iri and iri.startswith("http://creativecommons.org/"):
+        return "https://" + iri.removeprefix("http://")
+    return iri or ""
