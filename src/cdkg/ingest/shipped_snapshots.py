@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from cdkg.config import ShippedSources
 from cdkg.ingest import covenant_roster, eurocities_roster, p190_crawl, p190_export_2021
 from cdkg.ingest.snapshot_graphs import snapshot_dir
-from cdkg.ingest.wikidata_import import mapping_sha256
+from cdkg.ingest.wikidata_import import file_sha256, mapping_sha256
 
 WIKIDATA_KIND = "wikidata snapshot"
 ROSTER_KIND = "network roster snapshot"
@@ -159,14 +159,14 @@ def mapped_snapshot(
     target = cache_dir / f"{snapshot.name}.nt"
     record_path = cache_dir / f"{snapshot.name}.json"
     record = _read_json(record_path)
-    if record.get("key") == key and target.is_file() and record.get("sha256") == _file_sha256(target):
+    if record.get("key") == key and target.is_file() and record.get("sha256") == file_sha256(target):
         return MappedSnapshot(snapshot, target, list(record.get("summary", [])), True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     triples, summary = snapshot.triples(folder, day)
     partial = target.with_suffix(".nt.partial")
     ox.serialize(_checked(triples), str(partial), ox.RdfFormat.N_TRIPLES)
     partial.replace(target)
-    record = {"key": key, "sha256": _file_sha256(target), "summary": summary}
+    record = {"key": key, "sha256": file_sha256(target), "summary": summary}
     record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False), "utf-8")
     return MappedSnapshot(snapshot, target, summary, False)
 
@@ -183,15 +183,6 @@ def _key(folder: Path, day: date) -> str:
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name != "README.md":
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    """The kept mapping's digest: a cache file damaged since is mapped anew, never loaded."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
     return digest.hexdigest()
 
 
